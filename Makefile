@@ -1,0 +1,63 @@
+# Two commands on a fresh machine: `make run` (the app on SQLite with demo data) and `make test` (every test).
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+FLASK := $(VENV)/bin/flask --app wsgi
+PORT ?= 5000
+PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+CHROMIUM ?= /usr/bin/chromium
+
+.PHONY: setup deps static translations chromium run test test-sqlite test-pg extract-messages clean
+
+setup: deps static translations
+
+deps: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Third-party front-end files come from npm, copied into static/ (never committed).
+static: node_modules/.installed
+	mkdir -p static/vendor
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -d app/translations >/dev/null
+
+extract-messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o app/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+chromium:
+	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+run: setup
+	PATROL_DEV=1 $(FLASK) db upgrade
+	PATROL_DEV=1 $(FLASK) catalogue load
+	PATROL_DEV=1 $(FLASK) demo
+	@echo "Serving on http://127.0.0.1:$(PORT)"
+	PATROL_DEV=1 $(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: setup chromium
+	$(MAKE) --no-print-directory test-sqlite
+	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then \
+		$(MAKE) --no-print-directory test-pg; \
+	else echo "PostgreSQL does not answer at $(PG_TEST_URL): suite ran on SQLite only"; fi
+
+test-sqlite:
+	@echo "== tests on SQLite =="
+	CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q
+
+test-pg:
+	@echo "== tests on PostgreSQL =="
+	CHROMIUM=$(CHROMIUM) TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor instance .pytest_cache test-results
+	find app -name '*.mo' -delete

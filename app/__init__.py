@@ -1,0 +1,66 @@
+"""Application factory."""
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=os.path.join(ROOT, "templates"),
+        static_folder=os.path.join(ROOT, "static"),
+    )
+    from app.config import load_config
+
+    load_config(app, config)
+    os.makedirs(app.instance_path, exist_ok=True)
+    os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from app import cli, errors, web
+
+    errors.register(app)
+    web.register(app)
+    cli.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401  (every table known to Alembic and the mapper)
+    from app.extensions import api, babel, csrf, db, htmx, login_manager, migrate
+    from app.i18n import select_locale, select_timezone
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=os.path.join(ROOT, "migrations"), render_as_batch=True, compare_type=True)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    htmx.init_app(app)
+    api.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.admin import bp as admin_bp
+    from app.api import register_api
+    from app.auth import bp as auth_bp
+    from app.main import bp as main_bp
+    from app.patrols import bp as patrols_bp
+    from app.findings import bp as findings_bp
+    from app.photos import bp as photos_bp
+    from app.work_orders import bp as work_orders_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(patrols_bp, url_prefix="/patrol")
+    app.register_blueprint(findings_bp, url_prefix="/review")
+    app.register_blueprint(work_orders_bp, url_prefix="/work-orders")
+    app.register_blueprint(photos_bp, url_prefix="/photos")
+    register_api(app)

@@ -1,0 +1,49 @@
+"""CLI commands: load the checklist catalogue, build the demo estate, list demo accounts."""
+from __future__ import annotations
+
+import click
+from flask import Flask
+from sqlalchemy import select
+
+from app.extensions import db
+
+
+def register(app: Flask) -> None:
+    @app.cli.group("catalogue")
+    def catalogue():
+        """The shipped checklist catalogue."""
+
+    @catalogue.command("load")
+    def catalogue_load():
+        """Load the catalogue; templates whose items are unchanged get no new version."""
+        from app.checklists.catalogue import load_catalogue
+
+        result = load_catalogue()
+        click.echo(f"catalogue: {len(result.created)} created, {len(result.new_versions)} new versions, "
+                   f"{len(result.unchanged)} unchanged")
+
+    @app.cli.command("demo")
+    @click.option("--days", default=30, show_default=True, help="Days of patrol history to generate.")
+    def demo(days: int):
+        """Build the demo estate (示例花园) unless it exists, then list its accounts."""
+        from app.demo.builder import build_demo
+
+        site = build_demo(days=days)
+        click.echo("demo estate built" if site else "demo estate already present: left as it is")
+        _print_accounts()
+
+    @app.cli.command("accounts")
+    def accounts():
+        """List the demo accounts and their passwords."""
+        _print_accounts()
+
+
+def _print_accounts() -> None:
+    from app.auth.models import User
+    from app.demo.estate import DEMO_PASSWORD, USERS
+
+    present = set(db.session.scalars(select(User.username)))
+    click.echo("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
+    for username, full_name, role, _team, what in USERS:
+        if username in present:
+            click.echo(f"  {username:<8} {full_name}  {role:<11} {what}")

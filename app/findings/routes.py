@@ -1,0 +1,41 @@
+"""Supervisor pages: the site overview and the findings queue."""
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.auth.guards import role_required
+from app.extensions import db
+from app.findings import bp
+from app.findings.services import open_counts, queue_query
+from app.model_helpers import utcnow
+from app.patrols.services import due_today
+from app.web import current_site
+from app.work_orders.models import Team
+from app.work_orders.services import counts_by_team
+
+
+@bp.get("/")
+@role_required("supervisor")
+def overview():
+    site, now = current_site(), utcnow()
+    teams = {t.id: t for t in db.session.scalars(select(Team).where(Team.site_id == site.id))}
+    return render_template(
+        "findings/overview.html",
+        rounds=due_today(current_user, site, now),
+        now=now,
+        counts=open_counts(site.id),
+        team_counts=[(teams[row[0]], row[1], row[2] or 0, row[3] or 0) for row in counts_by_team(site.id, now)],
+        latest=db.session.scalars(queue_query(site.id).limit(5)).all(),
+    )
+
+
+@bp.get("/findings")
+@role_required("supervisor")
+def queue():
+    status = request.args.get("status", "open")
+    if status not in ("open", "approved", "rejected", "merged"):
+        status = "open"
+    page = db.paginate(queue_query(current_site().id, status), page=request.args.get("page", 1, type=int), per_page=20, error_out=False)
+    return render_template("findings/queue.html", page=page, status=status)

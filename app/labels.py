@@ -1,0 +1,39 @@
+"""Display names for stored codes (statuses, roles, categories), translated at render time."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+LABELS: dict[str, dict[str, object]] = {
+    "role": {"patroller": _l("Patroller"), "supervisor": _l("Supervisor"), "maintenance": _l("Maintenance"), "admin": _l("Administrator")},
+    "log_status": {"scheduled": _l("Scheduled"), "in_progress": _l("In progress"), "submitted": _l("Submitted"),
+                   "signed": _l("Signed"), "reviewed": _l("Reviewed"), "missed": _l("Missed"),
+                   "due": _l("Due now"), "upcoming": _l("Later today")},
+    "work_order_status": {"new": _l("New"), "claimed": _l("Claimed"), "in_progress": _l("In progress"), "done": _l("Done, awaiting verification"),
+                          "verified": _l("Verified"), "closed": _l("Closed"), "reopened": _l("Reopened")},
+    "finding_status": {"open": _l("Waiting for review"), "approved": _l("Approved"), "rejected": _l("Rejected"), "merged": _l("Merged")},
+    "severity": {"minor": _l("Minor"), "major": _l("Major"), "urgent": _l("Urgent")},
+    "result": {"pass": _l("Pass"), "fail": _l("Fail"), "na": _l("N/A")},
+    "method": {"look": _l("Look"), "listen": _l("Listen"), "touch": _l("Touch"), "ask": _l("Ask")},
+    "visit_method": {"qr": _l("QR scan"), "link": _l("NFC or link"), "manual": _l("Manual code")},
+    "answer_type": {"pass_fail": _l("Pass / fail / N/A"), "number": _l("Number"), "text": _l("Text")},
+    "meaning": {"performed": _l("Performed by"), "witnessed": _l("Witnessed by"), "reviewed": _l("Reviewed by")},
+    "schedule": {"daily": _l("Daily"), "shift": _l("Every shift"), "weekly": _l("Weekly"), "monthly": _l("Monthly")},
+    "team": {"engineering": _l("Engineering"), "cleaning": _l("Cleaning"), "greening": _l("Greening"), "security": _l("Security")},
+    "category": {
+        "fire_safety": _l("Fire safety"), "electrical": _l("Electrical"), "plumbing": _l("Plumbing"), "gas": _l("Gas"),
+        "building_fabric": _l("Building fabric"), "elevator": _l("Elevator"), "security": _l("Security"),
+        "cleanliness": _l("Cleanliness"), "greenery": _l("Greenery"), "signage": _l("Signage"),
+        "renovation": _l("Renovation"), "general": _l("General"),
+    },
+    "checkpoint_category": {
+        "stairwell": _l("Stairwell"), "roof": _l("Escape roof"), "elevator": _l("Elevator"), "lobby": _l("Lobby and corridors"),
+        "fire_equipment": _l("Fire equipment"), "outdoor_utilities": _l("Outdoor utilities"), "recreation": _l("Recreation and green"),
+        "road": _l("Roads and plazas"), "parking": _l("Parking"), "surroundings": _l("Surroundings"), "unit": _l("Unit"),
+    },
+}
+
+
+def label(kind: str, value: str | None) -> str:
+    if value is None:
+        return ""
+    return str(LABELS.get(kind, {}).get(value, value))

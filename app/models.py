@@ -1,0 +1,13 @@
+"""Import every model so the metadata is complete (Alembic, create_all, the mapper)."""
+from app.audit.models import AuditEvent  # noqa: F401
+from app.auth.models import LoginFailure, User, user_sites  # noqa: F401
+from app.checklists.models import ChecklistItem, ChecklistTemplate, TemplateVersion  # noqa: F401
+from app.findings.models import Finding  # noqa: F401
+from app.patrols.models import (  # noqa: F401
+    Answer, PatrolLog, Round, RoundCheckpoint, RoundWindow, Visit, round_assignees,
+)
+from app.numbering import SequenceCounter  # noqa: F401
+from app.photos.models import Photo  # noqa: F401
+from app.signoff.models import Signature  # noqa: F401
+from app.sites.models import Building, Checkpoint, RetiredToken, Site, Unit  # noqa: F401
+from app.work_orders.models import Team, WorkOrder  # noqa: F401

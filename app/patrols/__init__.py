@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("patrols", __name__)
+
+from app.patrols import routes  # noqa: E402,F401

@@ -1,0 +1,101 @@
+"""Request-scoped helpers for templates: the current site, role navigation, local times."""
+from __future__ import annotations
+
+from flask import Flask, Response, abort, flash, g, redirect, request, session, url_for
+from flask_babel import format_datetime, lazy_gettext as _l
+from flask_login import current_user
+
+from app.extensions import db, login_manager
+from app.i18n import lang
+from app.labels import label
+
+HOME_ENDPOINTS = {
+    "patroller": "patrols.today",
+    "supervisor": "findings.overview",
+    "maintenance": "work_orders.my_team",
+    "admin": "admin.home",
+}
+
+NAV = {
+    "patroller": [("patrols.today", _l("Today")), ("patrols.history", _l("My logs"))],
+    "supervisor": [("findings.overview", _l("Overview")), ("findings.queue", _l("Findings")),
+                   ("patrols.logs", _l("Logs")), ("work_orders.board", _l("Work orders"))],
+    "maintenance": [("work_orders.my_team", _l("My tasks"))],
+    "admin": [("admin.home", _l("Overview")), ("admin.users", _l("Users")), ("admin.templates", _l("Checklists"))],
+}
+
+
+def home_url_for(user) -> str:
+    return url_for(HOME_ENDPOINTS[user.role])
+
+
+def current_site():
+    """The site the user is working in: the one chosen in the session, else their first."""
+    if "current_site" in g:
+        return g.current_site
+    site = None
+    if current_user and current_user.is_authenticated and current_user.sites:
+        chosen = session.get("site_id")
+        site = next((s for s in current_user.sites if s.id == chosen), current_user.sites[0])
+    g.current_site = site
+    return site
+
+
+def _load_user(login_id: str):
+    from app.auth.models import User
+
+    user_id, _, token = login_id.partition(":")
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_token != token:
+        return None
+    return user
+
+
+def register(app: Flask) -> None:
+    login_manager.user_loader(_load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to continue.")
+    login_manager.login_message_category = "info"
+    login_manager.session_protection = "basic"
+
+    @login_manager.unauthorized_handler
+    def unauthorized():
+        """API: 401 JSON. htmx: 401 telling htmx to load the login page. Pages: login, then back here."""
+        if request.path.startswith("/api/"):
+            abort(401)
+        login_url = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+        if request.headers.get("HX-Request"):
+            return Response(status=401, headers={"HX-Redirect": login_url})
+        flash(str(login_manager.login_message), "info")
+        return redirect(login_url)
+
+    @app.context_processor
+    def inject():
+        site = current_site()
+        nav = NAV.get(current_user.role, []) if current_user.is_authenticated else []
+        return {"current_site": site, "nav": nav, "lang": lang()}
+
+    @app.template_filter("local")
+    def local_filter(value, fmt="short"):
+        """Stored UTC shown in the site's time zone (Flask-Babel's selector supplies it)."""
+        return format_datetime(value, fmt) if value else ""
+
+    app.add_template_global(label)
+
+    @app.template_global()
+    def name_of(record) -> str:
+        return record.name(lang()) if record is not None else ""
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
+        )
+        return response
