@@ -35,7 +35,7 @@ extract-messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
 
 chromium:
-	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk" || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)
 
 run: setup
 	PATROL_DEV=1 $(FLASK) db upgrade

@@ -4,8 +4,14 @@ from __future__ import annotations
 import os
 
 from flask import Flask
+from werkzeug.routing import IntegerConverter
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+class BoundedInt(IntegerConverter):
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -21,6 +27,8 @@ def create_app(config: dict | None = None) -> Flask:
     os.makedirs(app.instance_path, exist_ok=True)
     os.makedirs(app.config["UPLOAD_DIR"], exist_ok=True)
 
+    # Ids in URLs fit the database's integer: larger ones are 404, not an overflow.
+    app.url_map.converters["int"] = BoundedInt
     _init_extensions(app)
     _register_blueprints(app)
 

@@ -116,7 +116,7 @@ class HistoryWriter:
         hours = {"urgent": self.site.due_hours_urgent, "major": self.site.due_hours_major, "minor": self.site.due_hours_minor}[severity]
         team_code = team_for_category(item.category)
         order = WorkOrder(site=self.site, number=next_number(self.site.id, "work_order", created.year, "GD"),
-                          team=self.teams[team_code], checkpoint=visit.checkpoint, item_code=item.code,
+                          team=self.teams[team_code], checkpoint=visit.checkpoint, item_code=item.code, item=item,
                           title=f"{visit.checkpoint.name_zh}：{item.text_zh}", description=None, priority=severity,
                           due_at=created + timedelta(hours=hours), created_at=created, created_by=self.users["super1"])
         db.session.add(order)

@@ -37,7 +37,8 @@ class WorkOrder(db.Model):
     number: Mapped[str] = mapped_column(String(32))
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
     checkpoint_id: Mapped[int | None] = mapped_column(ForeignKey("checkpoints.id"))
-    item_code: Mapped[str | None] = mapped_column(String(16))
+    item_code: Mapped[str | None] = mapped_column(String(16))  # stable across template versions: merges match on it
+    item_id: Mapped[int | None] = mapped_column(ForeignKey("checklist_items.id"))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
     priority: Mapped[str] = mapped_column(String(8), default="minor")
@@ -58,6 +59,7 @@ class WorkOrder(db.Model):
     team = relationship("Team")
     site = relationship("Site")
     checkpoint = relationship("Checkpoint")
+    item = relationship("ChecklistItem")
     done_by = relationship("User", foreign_keys=[done_by_id])
     claimed_by = relationship("User", foreign_keys=[claimed_by_id])
     created_by = relationship("User", foreign_keys=[created_by_id])
@@ -73,6 +75,13 @@ class WorkOrder(db.Model):
         # On-site verification is by someone other than the person who did the work (002 §4.10.2).
         CheckConstraint("verified_by_id IS NULL OR verified_by_id <> done_by_id", name="verifier_not_doer"),
     )
+
+    def display_title(self, locale: str) -> str:
+        """Generated orders read as 'checkpoint: item' in the reader's language; others show their title."""
+        if self.checkpoint is not None and self.item is not None:
+            separator = ": " if locale == "en" else "："
+            return f"{self.checkpoint.name(locale)}{separator}{self.item.text(locale)}"
+        return self.title
 
     @property
     def is_open(self) -> bool:

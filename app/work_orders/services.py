@@ -37,7 +37,7 @@ def open_query(site_id: int, team_id: int | None = None):
     query = select(WorkOrder).where(WorkOrder.site_id == site_id, WorkOrder.status.in_(OPEN_STATUSES))
     if team_id is not None:
         query = query.where(WorkOrder.team_id == team_id)
-    return query.options(selectinload(WorkOrder.team), selectinload(WorkOrder.checkpoint)).order_by(
+    return query.options(selectinload(WorkOrder.team), selectinload(WorkOrder.checkpoint), selectinload(WorkOrder.item)).order_by(
         PRIORITY_RANK, WorkOrder.due_at
     )
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 13:28:10.610293
+Create Date: 2026-11-23 13:34:20.343615
 
 """
 from alembic import op
@@ -304,47 +304,6 @@ def upgrade():
     with op.batch_alter_table('user_sites', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_sites_site_id'), ['site_id'], unique=False)
 
-    op.create_table('work_orders',
-    sa.Column('id', sa.Integer(), nullable=False),
-    sa.Column('site_id', sa.Integer(), nullable=False),
-    sa.Column('number', sa.String(length=32), nullable=False),
-    sa.Column('team_id', sa.Integer(), nullable=False),
-    sa.Column('checkpoint_id', sa.Integer(), nullable=True),
-    sa.Column('item_code', sa.String(length=16), nullable=True),
-    sa.Column('title', sa.String(length=200), nullable=False),
-    sa.Column('description', sa.Text(), nullable=True),
-    sa.Column('priority', sa.String(length=8), nullable=False),
-    sa.Column('status', sa.String(length=16), nullable=False),
-    sa.Column('repeat_count', sa.Integer(), nullable=False),
-    sa.Column('due_at', sa.DateTime(), nullable=False),
-    sa.Column('created_at', sa.DateTime(), nullable=False),
-    sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.Column('claimed_at', sa.DateTime(), nullable=True),
-    sa.Column('claimed_by_id', sa.Integer(), nullable=True),
-    sa.Column('started_at', sa.DateTime(), nullable=True),
-    sa.Column('done_at', sa.DateTime(), nullable=True),
-    sa.Column('done_by_id', sa.Integer(), nullable=True),
-    sa.Column('verified_at', sa.DateTime(), nullable=True),
-    sa.Column('verified_by_id', sa.Integer(), nullable=True),
-    sa.Column('closed_at', sa.DateTime(), nullable=True),
-    sa.CheckConstraint("priority IN ('minor', 'major', 'urgent')", name=op.f('ck_work_orders_priority')),
-    sa.CheckConstraint("status IN ('new', 'claimed', 'in_progress', 'done', 'verified', 'closed', 'reopened')", name=op.f('ck_work_orders_status')),
-    sa.CheckConstraint('repeat_count >= 1', name=op.f('ck_work_orders_repeat_count_positive')),
-    sa.CheckConstraint('verified_by_id IS NULL OR verified_by_id <> done_by_id', name=op.f('ck_work_orders_verifier_not_doer')),
-    sa.ForeignKeyConstraint(['checkpoint_id'], ['checkpoints.id'], name=op.f('fk_work_orders_checkpoint_id_checkpoints')),
-    sa.ForeignKeyConstraint(['claimed_by_id'], ['users.id'], name=op.f('fk_work_orders_claimed_by_id_users')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_work_orders_created_by_id_users')),
-    sa.ForeignKeyConstraint(['done_by_id'], ['users.id'], name=op.f('fk_work_orders_done_by_id_users')),
-    sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_work_orders_site_id_sites')),
-    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_work_orders_team_id_teams')),
-    sa.ForeignKeyConstraint(['verified_by_id'], ['users.id'], name=op.f('fk_work_orders_verified_by_id_users')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_work_orders')),
-    sa.UniqueConstraint('site_id', 'number', name=op.f('uq_work_orders_site_id_number'))
-    )
-    with op.batch_alter_table('work_orders', schema=None) as batch_op:
-        batch_op.create_index('ix_work_orders_site_status_due', ['site_id', 'status', 'due_at'], unique=False)
-        batch_op.create_index('ix_work_orders_team_status', ['team_id', 'status'], unique=False)
-
     op.create_table('checklist_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('version_id', sa.Integer(), nullable=False),
@@ -446,6 +405,49 @@ def upgrade():
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_answers_item_id'), ['item_id'], unique=False)
 
+    op.create_table('work_orders',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('site_id', sa.Integer(), nullable=False),
+    sa.Column('number', sa.String(length=32), nullable=False),
+    sa.Column('team_id', sa.Integer(), nullable=False),
+    sa.Column('checkpoint_id', sa.Integer(), nullable=True),
+    sa.Column('item_code', sa.String(length=16), nullable=True),
+    sa.Column('item_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=200), nullable=False),
+    sa.Column('description', sa.Text(), nullable=True),
+    sa.Column('priority', sa.String(length=8), nullable=False),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('repeat_count', sa.Integer(), nullable=False),
+    sa.Column('due_at', sa.DateTime(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('claimed_at', sa.DateTime(), nullable=True),
+    sa.Column('claimed_by_id', sa.Integer(), nullable=True),
+    sa.Column('started_at', sa.DateTime(), nullable=True),
+    sa.Column('done_at', sa.DateTime(), nullable=True),
+    sa.Column('done_by_id', sa.Integer(), nullable=True),
+    sa.Column('verified_at', sa.DateTime(), nullable=True),
+    sa.Column('verified_by_id', sa.Integer(), nullable=True),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.CheckConstraint("priority IN ('minor', 'major', 'urgent')", name=op.f('ck_work_orders_priority')),
+    sa.CheckConstraint("status IN ('new', 'claimed', 'in_progress', 'done', 'verified', 'closed', 'reopened')", name=op.f('ck_work_orders_status')),
+    sa.CheckConstraint('repeat_count >= 1', name=op.f('ck_work_orders_repeat_count_positive')),
+    sa.CheckConstraint('verified_by_id IS NULL OR verified_by_id <> done_by_id', name=op.f('ck_work_orders_verifier_not_doer')),
+    sa.ForeignKeyConstraint(['checkpoint_id'], ['checkpoints.id'], name=op.f('fk_work_orders_checkpoint_id_checkpoints')),
+    sa.ForeignKeyConstraint(['claimed_by_id'], ['users.id'], name=op.f('fk_work_orders_claimed_by_id_users')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_work_orders_created_by_id_users')),
+    sa.ForeignKeyConstraint(['done_by_id'], ['users.id'], name=op.f('fk_work_orders_done_by_id_users')),
+    sa.ForeignKeyConstraint(['item_id'], ['checklist_items.id'], name=op.f('fk_work_orders_item_id_checklist_items')),
+    sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_work_orders_site_id_sites')),
+    sa.ForeignKeyConstraint(['team_id'], ['teams.id'], name=op.f('fk_work_orders_team_id_teams')),
+    sa.ForeignKeyConstraint(['verified_by_id'], ['users.id'], name=op.f('fk_work_orders_verified_by_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_work_orders')),
+    sa.UniqueConstraint('site_id', 'number', name=op.f('uq_work_orders_site_id_number'))
+    )
+    with op.batch_alter_table('work_orders', schema=None) as batch_op:
+        batch_op.create_index('ix_work_orders_site_status_due', ['site_id', 'status', 'due_at'], unique=False)
+        batch_op.create_index('ix_work_orders_team_status', ['team_id', 'status'], unique=False)
+
     op.create_table('findings',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
@@ -523,6 +525,11 @@ def downgrade():
         batch_op.drop_index('ix_findings_checkpoint_item')
 
     op.drop_table('findings')
+    with op.batch_alter_table('work_orders', schema=None) as batch_op:
+        batch_op.drop_index('ix_work_orders_team_status')
+        batch_op.drop_index('ix_work_orders_site_status_due')
+
+    op.drop_table('work_orders')
     with op.batch_alter_table('answers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_answers_item_id'))
 
@@ -536,11 +543,6 @@ def downgrade():
 
     op.drop_table('signatures')
     op.drop_table('checklist_items')
-    with op.batch_alter_table('work_orders', schema=None) as batch_op:
-        batch_op.drop_index('ix_work_orders_team_status')
-        batch_op.drop_index('ix_work_orders_site_status_due')
-
-    op.drop_table('work_orders')
     with op.batch_alter_table('user_sites', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_sites_site_id'))
 
