@@ -4,7 +4,7 @@ from app.auth.models import LoginFailure, User, user_sites  # noqa: F401
 from app.checklists.models import ChecklistItem, ChecklistTemplate, TemplateVersion  # noqa: F401
 from app.findings.models import Finding  # noqa: F401
 from app.patrols.models import (  # noqa: F401
-    Answer, PatrolLog, Round, RoundCheckpoint, RoundWindow, Visit, round_assignees,
+    Answer, CheckpointSkip, PatrolLog, Round, RoundCheckpoint, RoundWindow, Visit, round_assignees,
 )
 from app.numbering import SequenceCounter  # noqa: F401
 from app.photos.models import Photo  # noqa: F401

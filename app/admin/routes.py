@@ -6,14 +6,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 
 from app.admin import bp
 from app.admin.schemas import PasswordResetSchema, UserCreateSchema, form_to_dict
 from app.admin.services import AdminError, create_user, reset_password, set_active, users_of_sites
 from app.auth.guards import role_required
 from app.auth.models import ROLES, User
-from app.checklists.models import ChecklistTemplate, TemplateVersion
+from app.checklists.models import ChecklistTemplate
 from app.extensions import db
 from app.validation import field_errors
 from app.patrols.models import Round
@@ -103,21 +102,3 @@ def user_active(user_id: int):
         return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
     flash(_("User reactivated.") if active else _("User deactivated. Their records are kept."), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
-
-
-@bp.get("/checklists")
-@role_required("admin", "supervisor")
-def templates():
-    items = db.session.scalars(select(ChecklistTemplate).order_by(ChecklistTemplate.id)).all()
-    return render_template("admin/templates.html", templates=items)
-
-
-@bp.get("/checklists/<int:template_id>")
-@role_required("admin", "supervisor")
-def template_detail(template_id: int):
-    template = db.session.get(ChecklistTemplate, template_id) or abort(404)
-    version = db.session.scalar(
-        select(TemplateVersion).where(TemplateVersion.template_id == template.id)
-        .order_by(TemplateVersion.number.desc()).limit(1).options(selectinload(TemplateVersion.items))
-    )
-    return render_template("admin/template_detail.html", template=template, version=version)

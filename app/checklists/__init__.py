@@ -1,0 +1,5 @@
+from flask import Blueprint
+
+bp = Blueprint("checklists", __name__)
+
+from app.checklists import routes  # noqa: E402,F401

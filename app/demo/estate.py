@@ -6,7 +6,8 @@ from datetime import time
 DEMO_PASSWORD = "demo-pass"
 
 SITE = {"code": "DEMO", "name_zh": "示例花园", "name_en": "Demo Gardens",
-        "address": "上海市浦东新区示例路 88 号", "timezone": "Asia/Shanghai", "log_prefix": "XC"}
+        "address": "上海市浦东新区示例路 88 号", "timezone": "Asia/Shanghai", "log_prefix": "XC",
+        "duty_phone": "021-5888-0110"}
 
 TEAMS = [("engineering", "工程部", "Engineering"), ("cleaning", "保洁部", "Cleaning"),
          ("greening", "绿化部", "Greening"), ("security", "保安部", "Security")]

@@ -111,6 +111,7 @@ class PatrolLog(db.Model):
     reviewed_at: Mapped[datetime | None]
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(Text)
+    score: Mapped[float | None]  # share of answered items that passed (N/A left out), set on submit
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     round = relationship("Round")
@@ -126,6 +127,7 @@ class PatrolLog(db.Model):
         one_of("status", LOG_STATUSES),
         CheckConstraint("window_starts_at < window_ends_at", name="window_ordered"),
         CheckConstraint("status IN ('scheduled', 'missed') OR number IS NOT NULL", name="started_has_number"),
+        CheckConstraint("score IS NULL OR (score >= 0 AND score <= 1)", name="score_share"),
     )
 
 
@@ -146,6 +148,8 @@ class Visit(db.Model):
     latitude: Mapped[float | None]
     longitude: Mapped[float | None]
     accuracy_m: Mapped[float | None]
+    # Plausibility flags for the supervisor, comma-separated: too_fast, far_away (never blocking).
+    flags: Mapped[str | None] = mapped_column(String(64))
 
     log: Mapped[PatrolLog] = relationship(back_populates="visits")
     checkpoint = relationship("Checkpoint")
@@ -159,6 +163,23 @@ class Visit(db.Model):
         CheckConstraint("method <> 'manual' OR manual_reason IS NOT NULL", name="manual_has_reason"),
         CheckConstraint("accuracy_m IS NULL OR accuracy_m >= 0", name="accuracy_non_negative"),
     )
+
+
+class CheckpointSkip(db.Model):
+    """A checkpoint of the round not visited, with the reason (door locked, no access)."""
+
+    __tablename__ = "checkpoint_skips"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    log_id: Mapped[int] = mapped_column(ForeignKey("patrol_logs.id"))
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey("checkpoints.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(String(255))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    checkpoint = relationship("Checkpoint")
+    user = relationship("User")
+
+    __table_args__ = (UniqueConstraint("log_id", "checkpoint_id"), CheckConstraint("length(reason) > 0", name="reason_given"))
 
 
 class Answer(db.Model):

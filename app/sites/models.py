@@ -31,6 +31,7 @@ class Site(db.Model):
     address: Mapped[str | None] = mapped_column(String(255))
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Shanghai")
     log_prefix: Mapped[str] = mapped_column(String(8), default="XC")
+    duty_phone: Mapped[str | None] = mapped_column(String(32))  # security duty desk, called for urgent findings
     # Service levels per finding severity (DESIGN §4), in hours.
     due_hours_urgent: Mapped[int] = mapped_column(default=2)
     due_hours_major: Mapped[int] = mapped_column(default=24)

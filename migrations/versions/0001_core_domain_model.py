@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 13:34:20.343615
+Create Date: 2026-11-23 13:38:14.797660
 
 """
 from alembic import op
@@ -51,6 +51,7 @@ def upgrade():
     sa.Column('address', sa.String(length=255), nullable=True),
     sa.Column('timezone', sa.String(length=64), nullable=False),
     sa.Column('log_prefix', sa.String(length=8), nullable=False),
+    sa.Column('duty_phone', sa.String(length=32), nullable=True),
     sa.Column('due_hours_urgent', sa.Integer(), nullable=False),
     sa.Column('due_hours_major', sa.Integer(), nullable=False),
     sa.Column('due_hours_minor', sa.Integer(), nullable=False),
@@ -216,9 +217,11 @@ def upgrade():
     sa.Column('reviewed_at', sa.DateTime(), nullable=True),
     sa.Column('reviewed_by_id', sa.Integer(), nullable=True),
     sa.Column('note', sa.Text(), nullable=True),
+    sa.Column('score', sa.Double(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.CheckConstraint("status IN ('scheduled', 'in_progress', 'submitted', 'signed', 'reviewed', 'missed')", name=op.f('ck_patrol_logs_status')),
     sa.CheckConstraint("status IN ('scheduled', 'missed') OR number IS NOT NULL", name=op.f('ck_patrol_logs_started_has_number')),
+    sa.CheckConstraint('score IS NULL OR (score >= 0 AND score <= 1)', name=op.f('ck_patrol_logs_score_share')),
     sa.CheckConstraint('window_starts_at < window_ends_at', name=op.f('ck_patrol_logs_window_ordered')),
     sa.ForeignKeyConstraint(['reviewed_by_id'], ['users.id'], name=op.f('fk_patrol_logs_reviewed_by_id_users')),
     sa.ForeignKeyConstraint(['round_id'], ['rounds.id'], name=op.f('fk_patrol_logs_round_id_rounds')),
@@ -333,6 +336,20 @@ def upgrade():
     sa.UniqueConstraint('version_id', 'code', name=op.f('uq_checklist_items_version_id_code')),
     sa.UniqueConstraint('version_id', 'position', name=op.f('uq_checklist_items_version_id_position'))
     )
+    op.create_table('checkpoint_skips',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('log_id', sa.Integer(), nullable=False),
+    sa.Column('checkpoint_id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.String(length=255), nullable=False),
+    sa.Column('at', sa.DateTime(), nullable=False),
+    sa.CheckConstraint('length(reason) > 0', name=op.f('ck_checkpoint_skips_reason_given')),
+    sa.ForeignKeyConstraint(['checkpoint_id'], ['checkpoints.id'], name=op.f('fk_checkpoint_skips_checkpoint_id_checkpoints')),
+    sa.ForeignKeyConstraint(['log_id'], ['patrol_logs.id'], name=op.f('fk_checkpoint_skips_log_id_patrol_logs')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_checkpoint_skips_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_checkpoint_skips')),
+    sa.UniqueConstraint('log_id', 'checkpoint_id', name=op.f('uq_checkpoint_skips_log_id_checkpoint_id'))
+    )
     op.create_table('signatures',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('log_id', sa.Integer(), nullable=False),
@@ -366,6 +383,7 @@ def upgrade():
     sa.Column('latitude', sa.Double(), nullable=True),
     sa.Column('longitude', sa.Double(), nullable=True),
     sa.Column('accuracy_m', sa.Double(), nullable=True),
+    sa.Column('flags', sa.String(length=64), nullable=True),
     sa.CheckConstraint("method <> 'manual' OR manual_reason IS NOT NULL", name=op.f('ck_visits_manual_has_reason')),
     sa.CheckConstraint("method IN ('qr', 'link', 'manual')", name=op.f('ck_visits_method')),
     sa.CheckConstraint('accuracy_m IS NULL OR accuracy_m >= 0', name=op.f('ck_visits_accuracy_non_negative')),
@@ -542,6 +560,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_signatures_log_id'))
 
     op.drop_table('signatures')
+    op.drop_table('checkpoint_skips')
     op.drop_table('checklist_items')
     with op.batch_alter_table('user_sites', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_sites_site_id'))

@@ -26,7 +26,7 @@ PAGES = [
     ("/admin/", {"admin"}),
     ("/admin/users", {"admin"}),
     ("/admin/users/new", {"admin"}),
-    ("/admin/checklists", {"admin", "supervisor"}),
+    ("/admin/checklists/", {"admin", "supervisor"}),
 ]
 
 

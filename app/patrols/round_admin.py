@@ -1,0 +1,1 @@
+"""Admin screens for rounds: ordered checkpoints, template per checkpoint, schedule, assignees."""

@@ -1,0 +1,1 @@
+"""Admin screens for buildings and checkpoints, and checkpoint QR labels."""
