@@ -61,7 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.main import bp as main_bp
     from app.checklists import bp as checklists_bp
     from app.patrols import bp as patrols_bp
-    from app.patrols import rounds_bp
+    from app.patrols import rounds_bp, scan_bp
     from app.sites import bp as sites_bp
     from app.findings import bp as findings_bp
     from app.photos import bp as photos_bp
@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(findings_bp, url_prefix="/review")
     app.register_blueprint(work_orders_bp, url_prefix="/work-orders")
     app.register_blueprint(photos_bp, url_prefix="/photos")
+    app.register_blueprint(scan_bp)
     app.register_blueprint(sites_bp, url_prefix="/admin/estate")
     app.register_blueprint(rounds_bp, url_prefix="/admin/rounds")
     app.register_blueprint(checklists_bp, url_prefix="/admin/checklists")

@@ -50,3 +50,23 @@ def make_checkpoint(site: Site, code: str | None = None, category: str = "stairw
     db.session.add(checkpoint)
     db.session.flush()
     return checkpoint
+
+
+def make_round(site: Site, checkpoints: list, assignees: list, *, kind: str = "daily", windows=None,
+               weekdays: int = 0, month_day: int | None = None, name: str = "测试巡查"):
+    """A round over these checkpoints (template chosen by category; the catalogue must be loaded)."""
+    from datetime import time
+
+    from app.checklists.models import ChecklistTemplate
+    from app.patrols.models import Round, RoundCheckpoint, RoundWindow
+
+    by_category = {t.checkpoint_category: t for t in db.session.query(ChecklistTemplate)}
+    round_ = Round(site=site, name_zh=name, name_en="Test round", schedule_kind=kind, weekdays=weekdays,
+                   month_day=month_day, assignees=list(assignees))
+    round_.windows = [RoundWindow(position=i, starts=s, ends=e)
+                      for i, (s, e) in enumerate(windows or [(time(0, 0), time(23, 59))])]
+    round_.stops = [RoundCheckpoint(position=i, checkpoint=cp, template=by_category[cp.category])
+                    for i, cp in enumerate(checkpoints, start=1)]
+    db.session.add(round_)
+    db.session.flush()
+    return round_

@@ -30,3 +30,20 @@ def queue_query(site_id: int, status: str = "open"):
         )
         .order_by(SEVERITY_RANK, Finding.created_at.desc())
     )
+
+
+def create_findings(log, failed_answers, now) -> list[Finding]:
+    """One finding per failed answer; urgent ones get their work order at once, before review (DESIGN §3.6)."""
+    from app.work_orders.services import dispatch_urgent
+
+    findings = []
+    for answer in failed_answers:
+        item = answer.item
+        finding = Finding(site_id=log.site_id, answer_id=answer.id, checkpoint_id=answer.visit.checkpoint_id,
+                          item_code=item.code, severity="urgent" if item.urgent_if_fail else item.severity, created_at=now)
+        db.session.add(finding)
+        findings.append(finding)
+        if finding.severity == "urgent":
+            db.session.flush()
+            dispatch_urgent(finding, answer, now)
+    return findings

@@ -1,29 +1,54 @@
-"""Patrol pages: today's rounds, my logs, the site's logs, one log."""
+"""Patrol pages: today's rounds, starting one, my logs, the site's logs, one log."""
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.auth.guards import get_in_my_sites, role_required
 from app.extensions import db
+from app.i18n import lang
 from app.model_helpers import utcnow
 from app.patrols import bp
-from app.patrols.models import Answer, PatrolLog, Visit
+from app.patrols.errors import PatrolError
+from app.patrols.missed import mark_missed
+from app.patrols.models import Answer, PatrolLog, Round, Visit
 from app.patrols.services import due_today, log_page_query
+from app.patrols.submission import progress
+from app.patrols.walking import assigned_to, open_visit, start_round
 from app.signoff.models import Signature
+from app.sites.models import Checkpoint
 from app.web import current_site
 
 PER_PAGE = 20
+LOG_FILTERS = ("in_progress", "submitted", "signed", "reviewed", "missed")
 
 
 @bp.get("/")
 @role_required("patroller", "supervisor")
 def today():
     now = utcnow()
+    mark_missed(current_site(), now)
     rounds = due_today(current_user, current_site(), now)
     return render_template("patrols/today.html", rounds=rounds, now=now)
+
+
+@bp.post("/rounds/<int:round_id>/start")
+@role_required("patroller", "supervisor")
+def start(round_id: int):
+    round_ = get_in_my_sites(Round, round_id)
+    try:
+        log = start_round(current_user, round_, utcnow())
+        checkpoint_id = request.form.get("checkpoint_id", type=int)
+        if checkpoint_id:  # started from a scanned label: go straight to that checkpoint
+            checkpoint = get_in_my_sites(Checkpoint, checkpoint_id)
+            visit = open_visit(log, checkpoint, current_user, request.form.get("method", "link"), utcnow())
+            return redirect(url_for("patrols.visit", visit_id=visit.id), code=303)
+    except PatrolError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("patrols.today"), code=303)
+    return redirect(url_for("patrols.log_detail", log_id=log.id), code=303)
 
 
 @bp.get("/my-logs")
@@ -37,16 +62,18 @@ def history():
 @bp.get("/logs")
 @role_required("supervisor", "admin")
 def logs():
-    status = request.args.get("status") or None
+    status = request.args.get("status") if request.args.get("status") in LOG_FILTERS else None
     query = log_page_query(current_site().id, status=status)
     page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
-    return render_template("patrols/logs.html", page=page, title_mine=False, status=status)
+    return render_template("patrols/logs.html", page=page, title_mine=False, status=status, filters=LOG_FILTERS)
 
 
 @bp.get("/logs/<int:log_id>")
 @role_required("patroller", "supervisor", "admin")
 def log_detail(log_id: int):
     log = get_in_my_sites(PatrolLog, log_id)
+    if log.status == "in_progress" and assigned_to(current_user, log.round):
+        return render_template("patrols/walk.html", log=log, state=progress(log, lang()))
     visits = db.session.scalars(
         select(Visit).where(Visit.log_id == log.id).order_by(Visit.scanned_at)
         .options(
@@ -56,4 +83,5 @@ def log_detail(log_id: int):
         )
     ).all()
     signatures = db.session.scalars(select(Signature).where(Signature.log_id == log.id).order_by(Signature.signed_at)).all()
-    return render_template("patrols/log_detail.html", log=log, visits=visits, signatures=signatures)
+    state = progress(log, lang()) if log.number else None
+    return render_template("patrols/log_detail.html", log=log, visits=visits, signatures=signatures, state=state)

@@ -22,6 +22,7 @@ class DueRound:
     log: PatrolLog | None
     visited: int
     total: int
+    mine: bool = False  # assigned to the viewer, who may start it
 
     @property
     def window(self):
@@ -31,10 +32,10 @@ class DueRound:
         if self.log is not None and self.log.status not in ("scheduled", "in_progress"):
             return self.log.status
         window = self.occurrence.state(now)
+        if self.log is not None and self.log.status == "in_progress":
+            return "overdue" if window == "closed" else "in_progress"
         if window == "closed":
             return "missed"
-        if self.log is not None and self.log.status == "in_progress":
-            return "in_progress"
         return "upcoming" if window == "upcoming" else "due"
 
 
@@ -45,7 +46,7 @@ def rounds_for(user, site_id: int):
         assigned = select(round_assignees.c.round_id).where(round_assignees.c.user_id == user.id)
         team_rounds = Round.assigned_team_id == user.team_id if user.team_id else false()
         query = query.where(Round.id.in_(assigned) | team_rounds)
-    return query.options(selectinload(Round.windows)).order_by(Round.id)
+    return query.options(selectinload(Round.windows), selectinload(Round.assignees)).order_by(Round.id)
 
 
 def due_today(user, site, now: datetime) -> list[DueRound]:
@@ -67,7 +68,8 @@ def due_today(user, site, now: datetime) -> list[DueRound]:
     for round_ in rounds:
         for occ in occurrences_on(round_, today, site.timezone):
             log = logs.get((round_.id, occ.position))
-            result.append(DueRound(round_, occ, log, visited.get(log.id, 0) if log else 0, totals.get(round_.id, 0)))
+            mine = any(a.id == user.id for a in round_.assignees) or bool(user.team_id and round_.assigned_team_id == user.team_id)
+            result.append(DueRound(round_, occ, log, visited.get(log.id, 0) if log else 0, totals.get(round_.id, 0), mine))
     return result
 
 
@@ -88,7 +90,9 @@ def next_log_number(site, year: int) -> str:
 def log_page_query(site_id: int, *, user_id: int | None = None, status: str | None = None,
                    date_from: date | None = None, date_to: date | None = None):
     """Logs of a site, newest first, optionally one person's or one status."""
-    query = select(PatrolLog).where(PatrolLog.site_id == site_id, PatrolLog.number.is_not(None))
+    query = select(PatrolLog).where(PatrolLog.site_id == site_id)
+    if status != "missed":  # missed windows may have no number: only listed when asked for
+        query = query.where(PatrolLog.number.is_not(None))
     if user_id is not None:
         query = query.where(PatrolLog.started_by_id == user_id)
     if status:

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("sites", __name__)
 
-from app.sites import routes  # noqa: E402,F401
+from app.sites import label_routes, routes  # noqa: E402,F401

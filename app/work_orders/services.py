@@ -1,13 +1,13 @@
 """Work order queries and the routing of item categories to teams."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.work_orders.models import WorkOrder
+from app.work_orders.models import Team, WorkOrder
 
 # Which team takes a failed item of each category (DESIGN §5); a supervisor may change it.
 CATEGORY_TEAM = {
@@ -51,3 +51,28 @@ def counts_by_team(site_id: int, now: datetime) -> list[tuple]:
         .where(WorkOrder.site_id == site_id, WorkOrder.status.in_(OPEN_STATUSES))
         .group_by(WorkOrder.team_id)
     ).all()
+
+
+def due_at(site, priority: str, start: datetime) -> datetime:
+    """Due time from the site's service levels (DESIGN §4)."""
+    hours = {"urgent": site.due_hours_urgent, "major": site.due_hours_major, "minor": site.due_hours_minor}[priority]
+    return start + timedelta(hours=hours)
+
+
+def dispatch_urgent(finding, answer, now: datetime) -> WorkOrder:
+    """An urgent finding's work order, created at submit time for the item's team; the finding stays open for review."""
+    from app.audit.services import record
+    from app.numbering import next_number
+    from app.sites.models import Site
+
+    site = db.session.get(Site, finding.site_id)
+    item = answer.item
+    team = db.session.scalar(select(Team).where(Team.site_id == site.id, Team.code == team_for_category(item.category)))
+    order = WorkOrder(site_id=site.id, number=next_number(site.id, "work_order", now.year, "GD"), team_id=team.id,
+                      checkpoint_id=finding.checkpoint_id, item_code=item.code, item_id=item.id, title=item.text_zh,
+                      description=answer.note, priority="urgent", due_at=due_at(site, "urgent", now), created_at=now)
+    db.session.add(order)
+    db.session.flush()
+    finding.work_order_id = order.id
+    record("work_order_dispatched_urgent", order, number=order.number, finding_id=finding.id)
+    return order

@@ -1,0 +1,10 @@
+"""Domain errors of patrolling; views show .message (already translated) with .status."""
+from __future__ import annotations
+
+
+class PatrolError(Exception):
+    def __init__(self, message, status: int = 400, field: str | None = None):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.status = status
+        self.field = field

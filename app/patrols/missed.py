@@ -1,0 +1,51 @@
+"""Recording missed rounds: a window that ended without a submitted log (run from cron, and on overview pages)."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
+
+from app.audit.services import record
+from app.extensions import db
+from app.patrols.models import PatrolLog, Round
+from app.patrols.schedules import local_today, occurrences_on
+
+GRACE = timedelta(hours=1)  # a round under way at the window's end may still be finished within this
+LOOKBACK_DAYS = 7
+
+
+def mark_missed(site, now: datetime, lookback_days: int = LOOKBACK_DAYS) -> int:
+    """Mark every ended window of the last days without a submitted log as missed; returns how many. Idempotent."""
+    rounds = db.session.scalars(select(Round).where(Round.site_id == site.id, Round.active.is_(True))
+                                .options(selectinload(Round.windows))).all()
+    if not rounds:
+        return 0
+    today = local_today(site.timezone, now)
+    first = today - timedelta(days=lookback_days)
+    logs = {(log.round_id, log.local_date, log.window_position): log for log in db.session.scalars(
+        select(PatrolLog).where(PatrolLog.site_id == site.id, PatrolLog.local_date >= first))}
+    marked = 0
+    for offset in range(lookback_days + 1):
+        day = first + timedelta(days=offset)
+        for round_ in rounds:
+            for occ in occurrences_on(round_, day, site.timezone):
+                log = logs.get((round_.id, day, occ.position))
+                if log is None and now >= occ.ends_at:
+                    log = PatrolLog(site_id=site.id, round_id=round_.id, local_date=day, window_position=occ.position,
+                                    window_starts_at=occ.starts_at, window_ends_at=occ.ends_at, status="missed")
+                    db.session.add(log)
+                elif log is not None and log.status in ("scheduled", "in_progress") and now >= occ.ends_at + GRACE:
+                    log.status = "missed"
+                else:
+                    continue
+                db.session.flush()
+                record("patrol_missed", log, actor=None, round_id=round_.id, local_date=day.isoformat())
+                marked += 1
+    try:
+        db.session.commit()
+    except IntegrityError:  # another worker marked the same window at the same moment
+        db.session.rollback()
+        return 0
+    return marked

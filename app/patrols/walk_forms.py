@@ -1,0 +1,56 @@
+"""Reading the walking forms: manual code entry, skip reasons, phone location, and the photo ingest hook."""
+from __future__ import annotations
+
+import math
+
+from flask_babel import format_datetime, gettext as _
+
+from app.model_helpers import utcnow
+from app.patrols.errors import PatrolError
+
+MANUAL_REASON_MAX = 255
+
+
+def manual_entry(form) -> tuple[str, str]:
+    code = (form.get("code") or "").strip().upper()
+    reason = (form.get("reason") or "").strip()
+    if not code or len(code) > 32:
+        raise PatrolError(_("Enter the code printed under the QR code."), 400, "code")
+    if not reason:
+        raise PatrolError(_("Say why the label could not be scanned."), 400, "reason")
+    return code, reason[:MANUAL_REASON_MAX]
+
+
+def skip_reason(form) -> str:
+    reason = (form.get("reason") or "").strip()
+    if not reason:
+        raise PatrolError(_("Say why this checkpoint was not visited (door locked, no access…)."), 400, "reason")
+    return reason[:255]
+
+
+def location_from(form) -> tuple[float, float, float] | None:
+    """Latitude, longitude and accuracy in metres from the browser, or None when absent or nonsense."""
+    try:
+        lat, lon, acc = (float(form.get(k, "")) for k in ("latitude", "longitude", "accuracy"))
+    except ValueError:
+        return None
+    if not all(math.isfinite(v) for v in (lat, lon, acc)) or not (-90 <= lat <= 90 and -180 <= lon <= 180) or acc < 0:
+        return None
+    return lat, lon, min(acc, 100_000.0)
+
+
+def ingest_for(visit, user):
+    """A function storing one uploaded photo for this visit, stamped with time, site, checkpoint and patroller."""
+    from app.photos.pipeline import PhotoError, ingest_photo
+
+    site = visit.log.site
+    checkpoint = visit.checkpoint
+    lines = [format_datetime(utcnow(), "yyyy-MM-dd HH:mm"), f"{site.name_zh} · {checkpoint.name_zh} ({checkpoint.code})", user.full_name]
+
+    def ingest(upload):
+        try:
+            return ingest_photo(upload.stream, site=site, uploaded_by=user, stamp_lines=lines, tz_name=site.timezone)
+        except PhotoError as exc:
+            raise PatrolError(exc.message, exc.status, "photos") from exc
+
+    return ingest
