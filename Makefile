@@ -7,9 +7,9 @@ PORT ?= 5000
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup deps static translations chromium run test test-sqlite test-pg extract-messages clean
+.PHONY: setup deps static translations chromium fonts run test test-sqlite test-pg extract-messages clean
 
-setup: deps static translations
+setup: deps static translations fonts
 
 deps: $(VENV)/.installed node_modules/.installed
 
@@ -33,6 +33,10 @@ translations: $(VENV)/.installed
 extract-messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -o app/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i app/translations/messages.pot -d app/translations --no-fuzzy-matching
+
+# A CJK font for the photo stamp (水印) and QR labels; the app falls back to plain text without it.
+fonts:
+	@fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk" || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-wqy-microhei >/dev/null) || echo "could not install fonts-wqy-microhei: photo stamps fall back to plain text"
 
 chromium:
 	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "wqy\|noto.*cjk" || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-wqy-microhei >/dev/null)

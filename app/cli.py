@@ -32,6 +32,17 @@ def register(app: Flask) -> None:
         click.echo("demo estate built" if site else "demo estate already present: left as it is")
         _print_accounts()
 
+    @app.cli.command("mark-missed")
+    def mark_missed_command():
+        """Record missed rounds at every site (run from cron every few minutes)."""
+        from app.model_helpers import utcnow
+        from app.patrols.missed import mark_missed
+        from app.sites.models import Site
+
+        now = utcnow()
+        total = sum(mark_missed(site, now) for site in db.session.scalars(select(Site)))
+        click.echo(f"missed rounds recorded: {total}")
+
     @app.cli.command("accounts")
     def accounts():
         """List the demo accounts and their passwords."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -14,6 +14,8 @@ DEFAULT_TZ = "Asia/Shanghai"
 def select_locale() -> str:
     """User setting, then the anonymous visitor's choice, then Accept-Language, then Chinese."""
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI and background work speak the default language
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     if current_user and current_user.is_authenticated and current_user.locale in languages:
         return current_user.locale
     if session.get("locale") in languages:
@@ -27,7 +29,7 @@ def select_locale() -> str:
 def select_timezone() -> str:
     from app.web import current_site
 
-    site = current_site()
+    site = current_site() if has_request_context() else None
     return site.timezone if site else DEFAULT_TZ
 
 

@@ -21,7 +21,8 @@ NAV = {
     "supervisor": [("findings.overview", _l("Overview")), ("findings.queue", _l("Findings")),
                    ("patrols.logs", _l("Logs")), ("work_orders.board", _l("Work orders"))],
     "maintenance": [("work_orders.my_team", _l("My tasks"))],
-    "admin": [("admin.home", _l("Overview")), ("admin.users", _l("Users")), ("checklists.index", _l("Checklists"))],
+    "admin": [("admin.home", _l("Overview")), ("sites.checkpoints", _l("Checkpoints")), ("rounds.index", _l("Rounds")),
+              ("checklists.index", _l("Checklists")), ("admin.users", _l("Users"))],
 }
 
 

@@ -2,8 +2,9 @@
 
 Run: .venv/bin/python bench/photo_pipeline.py [--runs N]
 
-Every case and method runs in its own subprocess, so the peak memory it adds (ru_maxrss after the runs minus
-ru_maxrss once everything is imported) is not hidden by an earlier, bigger case.
+Times: one subprocess per case runs ingest, floor and naive in turn, N times, and reports medians. Memory: one
+subprocess per case and method, which resets the kernel's peak-RSS mark once everything is imported and reports
+how far the runs pushed it (VmHWM minus VmRSS), so no earlier, bigger case hides it.
 """
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import argparse
 import io
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -36,19 +36,19 @@ PEAK_TARGET_MB = 150
 
 
 def camera_like(width: int, height: int) -> Image.Image:
-    """Gradients, shapes and sensor-like noise: compresses like a phone photo, unlike a flat colour."""
+    """Gradients, edges, texture and sensor-like noise: about 3.9 MB at quality 90 for 12 MP, like a phone photo."""
     small = (width // 8, height // 8)
     red = Image.linear_gradient("L").resize(small)
     green = Image.radial_gradient("L").resize(small)
-    blue = red.transpose(Image.Transpose.ROTATE_180)
-    base = Image.merge("RGB", (red, green, blue))
+    base = Image.merge("RGB", (red, green, red.transpose(Image.Transpose.ROTATE_180)))
     draw = ImageDraw.Draw(base)
     for i in range(40):  # walls, doors, pipes: hard edges at many scales
         x, y = (i * 97) % small[0], (i * 53) % small[1]
         draw.rectangle((x, y, x + 20 + i * 3, y + 10 + i * 2), outline=(i * 6 % 256, 200 - i * 4, 90), width=2)
     base = base.resize((width, height), Image.Resampling.BICUBIC)
-    noise = Image.effect_noise((width, height), 10).convert("RGB")
-    return Image.blend(base, noise, 0.12)
+    texture = Image.effect_noise((width // 4, height // 4), 60).resize((width, height), Image.Resampling.BICUBIC)
+    base = Image.blend(base, texture.convert("RGB"), 0.25)
+    return Image.blend(base, Image.effect_noise((width, height), 40).convert("RGB"), 0.15)
 
 
 def exif_for_camera() -> Image.Exif:
@@ -102,34 +102,69 @@ def ingest(path: str, context) -> None:
     assert max(photo.width, photo.height) <= 2048 and photo.height > photo.width, (photo.width, photo.height)
 
 
-def worker(method: str, path: str, runs: int) -> dict:
-    import pillow_heif
+METHODS = ("ingest", "floor", "naive")
 
+
+def _status_mb(field: str) -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    raise KeyError(field)
+
+
+def _reset_peak() -> float:
+    """Reset the kernel's peak-RSS mark (VmHWM) to the current RSS and return that RSS in MB."""
+    with open("/proc/self/clear_refs", "w") as clear_refs:
+        clear_refs.write("5")
+    return _status_mb("VmRSS")
+
+
+def _in_app(job):
     from app import create_app
-    import app.photos.pipeline  # noqa: F401 - imported before the baseline, like in a running server
+    from app.photos import pipeline
 
-    pillow_heif.register_heif_opener()
+    pipeline._register_heif()  # the floor decodes HEIC with the same libheif settings as the ingest
     with tempfile.TemporaryDirectory() as uploads:
         flask_app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": "sqlite://",
                                 "UPLOAD_DIR": uploads})
         with flask_app.app_context():
-            function, context, times = globals()[method], {"run": 0}, []
-            baseline = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            for _ in range(runs):
+            return job()
+
+
+def time_worker(path: str, runs: int) -> dict:
+    """Median wall time of each method, interleaved run by run so that a busy machine hurts them alike."""
+    def job():
+        context, times = {"run": 0}, {method: [] for method in METHODS}
+        ingest(path, context)  # warm-up: loads the font, fills Pillow's caches
+        for run in range(runs):
+            for method in METHODS[run % 3:] + METHODS[:run % 3]:
                 started = time.perf_counter()
-                function(path, context)
-                times.append((time.perf_counter() - started) * 1000)
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"median_ms": statistics.median(times), "peak_mb": (peak - baseline) / 1024}
+                globals()[method](path, context)
+                times[method].append((time.perf_counter() - started) * 1000)
+        return {method: statistics.median(values) for method, values in times.items()}
+
+    return _in_app(job)
 
 
-def measure(method: str, path: str, runs: int) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--worker", method, path, str(runs)],
-                         check=True, capture_output=True, text=True)
+def memory_worker(method: str, path: str, runs: int) -> float:
+    """Peak resident memory the method adds over a process that has imported everything, in MB."""
+    def job():
+        context = {"run": 0}
+        baseline = _reset_peak()
+        for _ in range(runs):
+            globals()[method](path, context)
+        return _status_mb("VmHWM") - baseline
+
+    return _in_app(job)
+
+
+def _subprocess(*args: str):
+    out = subprocess.run([sys.executable, __file__, *args], check=True, capture_output=True, text=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def verdict(case: str, ingest_ms, floor_ms, naive_ms, peak) -> tuple[str, str]:
+def verdict(case: str, ingest_ms: float, floor_ms: float, naive_ms: float, peak: float) -> tuple[str, str]:
     _, _, ratio_target, speedup_target = CASES[case]
     parts, ok = [f"peak<={PEAK_TARGET_MB}MB"], peak <= PEAK_TARGET_MB
     if ratio_target:
@@ -143,35 +178,43 @@ def verdict(case: str, ingest_ms, floor_ms, naive_ms, peak) -> tuple[str, str]:
     return ", ".join(parts), "yes" if ok else "NO"
 
 
+def measure_case(case: str, path: str, runs: int) -> tuple[str, ...]:
+    times = _subprocess("--time", path, str(runs))
+    peaks = {method: _subprocess("--memory", method, path, str(min(runs, 3))) for method in METHODS}
+    i, f, n = (times[method] for method in METHODS)
+    target, met = verdict(case, i, f, n, peaks["ingest"])
+    return (case, f"{os.path.getsize(path) / 1e6:.1f} MB", f"{i:.0f}", f"{f:.0f}", f"{n:.0f}", f"{i / f:.2f}x",
+            f"{n / i:.2f}x", f"{peaks['ingest']:.0f}", f"{peaks['floor']:.0f}", f"{peaks['naive']:.0f}", target, met)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, help="runs per case (default 7, 3 for 48 MP)")
     args = parser.parse_args()
+    header = ("case", "file", "ingest ms", "floor ms", "naive ms", "ingest/floor", "naive/ingest", "peak MB ingest",
+              "peak MB floor", "peak MB naive", "target", "met")
+    rows = [header]
     with tempfile.TemporaryDirectory() as folder:
         print("building test files…", file=sys.stderr)
-        build_files(folder)
-        header = ("case", "size", "ingest ms", "floor ms", "naive ms", "ingest/floor", "naive/ingest",
-                  "ingest peak MB", "floor peak MB", "target", "met")
-        rows = [header]
+        _subprocess("--build", folder)  # in a child, so this process stays small
         for case, (name, runs, _, _) in CASES.items():
-            path, runs = os.path.join(folder, name), args.runs or runs
             print(f"measuring {case}…", file=sys.stderr)
-            result = {method: measure(method, path, runs) for method in ("ingest", "floor", "naive")}
-            i, f, n = (result[m]["median_ms"] for m in ("ingest", "floor", "naive"))
-            peak = result["ingest"]["peak_mb"]
-            target, met = verdict(case, i, f, n, peak)
-            rows.append((case, f"{os.path.getsize(path) / 1e6:.1f} MB", f"{i:.0f}", f"{f:.0f}", f"{n:.0f}",
-                         f"{i / f:.2f}x", f"{n / i:.2f}x", f"{peak:.0f}", f"{result['floor']['peak_mb']:.0f}",
-                         target, met))
+            rows.append(measure_case(case, os.path.join(folder, name), args.runs or runs))
     widths = [max(len(row[c]) for row in rows) for c in range(len(header))]
     for row in rows:
         print("  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip())
-    print(f"(median of N runs: 7, 3 for 48 MP; Python {sys.version.split()[0]}, Pillow {Image.__version__}, "
-          f"{os.cpu_count()} CPUs)")
+    print(f"median ms of N interleaved runs (7; 3 for 48 MP) after one warm-up; peak MB = VmHWM added over an "
+          f"imported process; Python {sys.version.split()[0]}, Pillow {Image.__version__}, {os.cpu_count()} CPUs")
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 5 and sys.argv[1] == "--worker":
-        print(json.dumps(worker(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
+    command = sys.argv[1] if len(sys.argv) > 1 else ""
+    if command == "--build":
+        build_files(sys.argv[2])
+        print("{}")
+    elif command == "--time":
+        print(json.dumps(time_worker(sys.argv[2], int(sys.argv[3]))))
+    elif command == "--memory":
+        print(json.dumps(memory_worker(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
     else:
         main()

@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("checklists", __name__)
 
-from app.checklists import routes  # noqa: E402,F401
+from app.checklists import editor, routes  # noqa: E402,F401

@@ -10,6 +10,7 @@ from app.extensions import db
 from app.findings import bp
 from app.findings.services import open_counts, queue_query
 from app.model_helpers import utcnow
+from app.patrols.missed import mark_missed
 from app.patrols.services import due_today
 from app.web import current_site
 from app.work_orders.models import Team
@@ -20,6 +21,7 @@ from app.work_orders.services import counts_by_team
 @role_required("supervisor")
 def overview():
     site, now = current_site(), utcnow()
+    mark_missed(site, now)
     teams = {t.id: t for t in db.session.scalars(select(Team).where(Team.site_id == site.id))}
     return render_template(
         "findings/overview.html",

@@ -55,9 +55,8 @@ def weekday_list(mask: int) -> list[int]:
 
 def weekday_names(lang: str) -> dict[int, str]:
     """Short weekday names: 一 … 日 in Chinese (after 每周/周), Mon … Sun in English."""
-    if lang == "en":
-        return dict(get_day_names("abbreviated", locale="en"))
-    return dict(get_day_names("narrow", locale="zh_CN"))
+    names = get_day_names("abbreviated", locale="en") if lang == "en" else get_day_names("narrow", locale="zh_CN")
+    return {day: names[day] for day in range(7)}  # Monday first, as date.weekday()
 
 
 def describe_window(starts: time, ends: time, label: str | None = None) -> str:

@@ -33,6 +33,7 @@ def test_windows_overlap_on_the_24_hour_clock(windows, expected):
 def test_weekday_names_are_short_in_both_languages():
     assert weekday_names("zh")[0] == "一" and weekday_names("zh")[6] == "日"
     assert weekday_names("en")[0] == "Mon" and weekday_names("en")[3] == "Thu"
+    assert list(weekday_names("en")) == [0, 1, 2, 3, 4, 5, 6]  # the form lists Monday first
     assert weekday_list(weekday_mask([0, 3, 6])) == [0, 3, 6]
 
 
