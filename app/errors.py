@@ -32,6 +32,10 @@ def render_error(code: int, detail: str | None = None):
     text = detail or str(message)
     if wants_json():
         return jsonify({"status": code, "error": str(title), "message": text}), code
+    if request.headers.get("HX-Request") and code != 401:
+        # An htmx swap target is a fragment: show the message at the top of the page instead.
+        fragment = render_template("errors/_message.html", title=title, message=text)
+        return fragment, code, {"HX-Retarget": "#main", "HX-Reswap": "afterbegin"}
     return render_template("errors/error.html", code=code, title=title, message=text), code
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import selectinload
@@ -50,8 +50,9 @@ def rounds_for(user, site_id: int):
 
 
 def due_today(user, site, now: datetime) -> list[DueRound]:
-    """Today's windows of the user's rounds with their logs and progress, in a fixed number of queries."""
+    """Today's windows of the user's rounds (and last night's still open) with logs and progress, in fixed queries."""
     today = local_today(site.timezone, now)
+    yesterday = today - timedelta(days=1)
     rounds = db.session.scalars(rounds_for(user, site.id)).all()
     if not rounds:
         return []
@@ -60,15 +61,16 @@ def due_today(user, site, now: datetime) -> list[DueRound]:
         select(RoundCheckpoint.round_id, func.count()).where(RoundCheckpoint.round_id.in_(ids)).group_by(RoundCheckpoint.round_id)
     ).all())
     logs = {
-        (log.round_id, log.window_position): log
-        for log in db.session.scalars(select(PatrolLog).where(PatrolLog.round_id.in_(ids), PatrolLog.local_date == today))
+        (log.round_id, log.local_date, log.window_position): log
+        for log in db.session.scalars(select(PatrolLog).where(PatrolLog.round_id.in_(ids), PatrolLog.local_date >= yesterday))
     }
     visited = visit_counts([log.id for log in logs.values()])
     result = []
     for round_ in rounds:
-        for occ in occurrences_on(round_, today, site.timezone):
-            log = logs.get((round_.id, occ.position))
-            mine = any(a.id == user.id for a in round_.assignees) or bool(user.team_id and round_.assigned_team_id == user.team_id)
+        mine = any(a.id == user.id for a in round_.assignees) or bool(user.team_id and round_.assigned_team_id == user.team_id)
+        late = [o for o in occurrences_on(round_, yesterday, site.timezone) if o.ends_at > now]  # crossing midnight
+        for occ in late + occurrences_on(round_, today, site.timezone):
+            log = logs.get((round_.id, occ.local_date, occ.position))
             result.append(DueRound(round_, occ, log, visited.get(log.id, 0) if log else 0, totals.get(round_.id, 0), mine))
     return result
 

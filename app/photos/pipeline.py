@@ -52,7 +52,7 @@ def _read(stream: typing.BinaryIO, limit: int) -> bytes:
         chunks.append(chunk)
         total += len(chunk)
         if total > limit:
-            raise PhotoError(_("The photo is larger than %(size)s MB.", size=round(limit / 1024 / 1024, 1)), 413)
+            raise PhotoError(_("The photo is larger than %(size)s MB.", size=f"{limit / 1024 / 1024:.3g}"), 413)
     if not total:
         raise PhotoError(_("The photo file is empty."), 400)
     return b"".join(chunks)

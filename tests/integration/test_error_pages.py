@@ -44,3 +44,11 @@ def test_api_errors_are_json(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404 and response.is_json
     assert response.get_json()["status"] == 404
+
+
+def test_htmx_errors_come_as_a_message_for_the_top_of_the_page(client):
+    response = client.get("/no-such-page", headers={"HX-Request": "true", "Accept-Language": "en"})
+    assert response.status_code == 404
+    assert response.headers["HX-Retarget"] == "#main"
+    body = response.get_data(as_text=True)
+    assert "<html" not in body and "Not found" in body

@@ -153,3 +153,14 @@ def test_mark_missed_command_for_cron(app):
     result = app.test_cli_runner().invoke(args=["mark-missed"])
     assert result.exit_code == 0 and "missed rounds recorded: " in result.output
     assert int(result.output.rsplit(":", 1)[1]) >= 7  # a week of ended windows, at any time of day
+
+
+def test_last_nights_window_still_shows_after_midnight(estate):
+    site, user, cp = estate
+    make_round(site, [cp], [user], kind="shift", windows=[(time(8), time(20)), (time(20), time(8))])
+    db.session.commit()
+    after_midnight = datetime(2026, 11, 23, 18, 30)  # 02:30 on the 24th, local
+    due = [(d.occurrence.local_date.isoformat(), d.occurrence.position, d.state(after_midnight))
+           for d in due_today(user, site, after_midnight)]
+    assert due[0] == ("2026-11-23", 1, "due")
+    assert ("2026-11-24", 0, "upcoming") in due
