@@ -39,6 +39,8 @@ def build_demo(now: datetime | None = None, days: int = 30, seed: int = 7) -> Si
     users = _users(site, teams)
     checkpoints = _buildings_and_checkpoints(site)
     rounds = _rounds(site, checkpoints, users)
+    for round_ in rounds:
+        round_.created_at = now - timedelta(days=days + 1)  # the rounds predate their history
     db.session.flush()
     record("demo_built", site, actor=users["admin"])
 

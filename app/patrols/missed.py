@@ -31,6 +31,8 @@ def mark_missed(site, now: datetime, lookback_days: int = LOOKBACK_DAYS) -> int:
         day = first + timedelta(days=offset)
         for round_ in rounds:
             for occ in occurrences_on(round_, day, site.timezone):
+                if occ.ends_at <= round_.created_at:
+                    continue  # the round did not exist yet
                 log = logs.get((round_.id, day, occ.position))
                 if log is None and now >= occ.ends_at:
                     log = PatrolLog(site_id=site.id, round_id=round_.id, local_date=day, window_position=occ.position,

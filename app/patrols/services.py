@@ -13,6 +13,10 @@ from app.patrols.models import PatrolLog, Round, RoundCheckpoint, Visit, round_a
 from app.patrols.schedules import Occurrence, local_today, occurrences_on
 
 
+# What needs the patroller first: work under way, then work due, then what is done or past.
+STATE_ORDER = {"overdue": 0, "in_progress": 1, "due": 2, "upcoming": 3, "submitted": 4, "signed": 4, "reviewed": 4, "missed": 5}
+
+
 @dataclass
 class DueRound:
     """A round's window today, its log if one exists, and progress through its checkpoints."""
@@ -72,7 +76,7 @@ def due_today(user, site, now: datetime) -> list[DueRound]:
         for occ in late + occurrences_on(round_, today, site.timezone):
             log = logs.get((round_.id, occ.local_date, occ.position))
             result.append(DueRound(round_, occ, log, visited.get(log.id, 0) if log else 0, totals.get(round_.id, 0), mine))
-    return result
+    return sorted(result, key=lambda due: (STATE_ORDER.get(due.state(now), 9), due.occurrence.starts_at))
 
 
 def visit_counts(log_ids: list[int]) -> dict[int, int]:

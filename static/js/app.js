@@ -1,3 +1,5 @@
+document.documentElement.classList.add("js"); // CSS may hide controls that only scripts make unnecessary
+
 // Small behaviours the pages share. No inline scripts anywhere: the CSP forbids them.
 
 // Close the account menu when tapping outside it.

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -75,7 +75,8 @@ def test_starting_outside_the_window_is_refused(estate):
 
 def test_missed_windows_are_recorded_even_if_nobody_opened_the_app(estate):
     site, user, cp = estate
-    make_round(site, [cp], [user], windows=[(time(8), time(12))])
+    round_ = make_round(site, [cp], [user], windows=[(time(8), time(12))])
+    round_.created_at = datetime(2026, 11, 1)
     db.session.commit()
     now = datetime(2026, 11, 25, 2, 0)  # Wednesday 10:00: Sunday..Tuesday windows ended unseen
     marked = mark_missed(site, now, lookback_days=3)
@@ -88,6 +89,7 @@ def test_missed_windows_are_recorded_even_if_nobody_opened_the_app(estate):
 def test_round_left_in_progress_is_missed_after_the_grace(estate):
     site, user, cp = estate
     round_ = make_round(site, [cp], [user], windows=[(time(8), time(12))])
+    round_.created_at = datetime(2026, 11, 1)
     db.session.commit()
     log = start_round(user, round_, MON_10)
     assert mark_missed(site, datetime(2026, 11, 23, 4, 30), lookback_days=0) == 0  # 12:30: within the grace
@@ -98,7 +100,8 @@ def test_round_left_in_progress_is_missed_after_the_grace(estate):
 
 def test_month_end_window_crossing_midnight_is_not_missed_early(estate):
     site, user, cp = estate
-    make_round(site, [cp], [user], kind="shift", windows=[(time(20), time(8))])
+    round_ = make_round(site, [cp], [user], kind="shift", windows=[(time(20), time(8))])
+    round_.created_at = datetime(2026, 12, 1)
     db.session.commit()
     new_year_night = datetime(2026, 12, 31, 17, 0)  # 01:00 on 1 January local
     mark_missed(site, new_year_night, lookback_days=2)
@@ -148,7 +151,8 @@ def test_mark_missed_command_for_cron(app):
         load_catalogue()
         site = make_site()
         user = make_user("patroller", [site])
-        make_round(site, [make_checkpoint(site)], [user], windows=[(time(0, 0), time(0, 1))])
+        round_ = make_round(site, [make_checkpoint(site)], [user], windows=[(time(0, 0), time(0, 1))])
+        round_.created_at -= timedelta(days=30)
         db.session.commit()
     result = app.test_cli_runner().invoke(args=["mark-missed"])
     assert result.exit_code == 0 and "missed rounds recorded: " in result.output
@@ -164,3 +168,11 @@ def test_last_nights_window_still_shows_after_midnight(estate):
            for d in due_today(user, site, after_midnight)]
     assert due[0] == ("2026-11-23", 1, "due")
     assert ("2026-11-24", 0, "upcoming") in due
+
+
+def test_a_new_round_has_no_missed_past(estate):
+    site, user, cp = estate
+    round_ = make_round(site, [cp], [user], windows=[(time(8), time(12))])
+    round_.created_at = datetime(2026, 11, 23, 1, 0)  # Monday 09:00 local, inside the window
+    db.session.commit()
+    assert mark_missed(site, datetime(2026, 11, 25, 2, 0)) == 2  # Monday and Tuesday only
