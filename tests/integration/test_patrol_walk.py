@@ -289,3 +289,32 @@ def test_number_in_range_passes_and_out_of_range_needs_a_note(app, walker, world
     with app.app_context():
         answer = db.session.scalar(select(Answer))
         assert answer.result == "pass" and answer.number_value == 1.2  # the earlier answer stands
+
+
+def test_phone_location_is_kept_once_and_flags_a_far_visit(app, walker, world):
+    visit_id, _items = _visit(app, walker, world, index=0)  # checkpoint 0 has coordinates in People's Square
+    url = f"/patrol/visits/{visit_id}/location"
+    far = {"latitude": "31.2404", "longitude": "121.4737", "accuracy": "12", "csrf_token": _token(walker)}
+    assert walker.post(url, data=far).get_json()["flags"] == "far_away"
+    near = dict(far, latitude="31.2304")
+    walker.post(url, data=near)  # the first fix stands
+    with app.app_context():
+        visit = db.session.get(Visit, visit_id)
+        assert (visit.latitude, visit.accuracy_m, visit.flags) == (31.2404, 12.0, "far_away")
+
+
+@pytest.mark.parametrize("bad", [{"latitude": "abc"}, {"latitude": "91"}, {"accuracy": "-1"}, {"longitude": "nan"}])
+def test_nonsense_locations_are_refused(app, walker, world, bad):
+    visit_id, _items = _visit(app, walker, world, index=0)
+    data = {"latitude": "31.23", "longitude": "121.47", "accuracy": "10", "csrf_token": _token(walker), **bad}
+    assert walker.post(f"/patrol/visits/{visit_id}/location", data=data).status_code == 400
+    with app.app_context():
+        assert db.session.get(Visit, visit_id).latitude is None
+
+
+def test_visits_too_close_in_time_are_flagged(app, walker, world):
+    _visit(app, walker, world, index=0)
+    walker.get(f"/c/{world.tokens[1]}")  # seconds later, another checkpoint
+    with app.app_context():
+        second = db.session.scalar(select(Visit).where(Visit.checkpoint_id == world.checkpoint_ids[1]))
+        assert second.flags == "too_fast"
