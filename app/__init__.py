@@ -62,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.checklists import bp as checklists_bp
     from app.patrols import bp as patrols_bp
     from app.patrols import rounds_bp, scan_bp
+    from app.signoff import bp as signoff_bp
     from app.sites import bp as sites_bp
     from app.findings import bp as findings_bp
     from app.photos import bp as photos_bp
@@ -75,6 +76,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(work_orders_bp, url_prefix="/work-orders")
     app.register_blueprint(photos_bp, url_prefix="/photos")
     app.register_blueprint(scan_bp)
+    app.register_blueprint(signoff_bp, url_prefix="/sign")
     app.register_blueprint(sites_bp, url_prefix="/admin/estate")
     app.register_blueprint(rounds_bp, url_prefix="/admin/rounds")
     app.register_blueprint(checklists_bp, url_prefix="/admin/checklists")

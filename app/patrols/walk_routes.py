@@ -68,7 +68,7 @@ def submit(log_id: int):
         return redirect(url_for("patrols.log_detail", log_id=log.id), code=303)
     score = f"{state.score:.0%}" if state.score is not None else "—"
     flash(_("Log %(number)s submitted. Score: %(score)s.", number=log.number, score=score), "success")
-    return redirect(url_for("patrols.log_detail", log_id=log.id), code=303)
+    return redirect(url_for("signoff.log", log_id=log.id), code=303)
 
 
 @bp.get("/visits/<int:visit_id>")

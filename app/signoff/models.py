@@ -30,3 +30,17 @@ class Signature(db.Model):
         UniqueConstraint("log_id", "user_id", "meaning"),
         one_of("meaning", MEANINGS),
     )
+
+
+class CosignToken(db.Model):
+    """A one-time co-sign QR shown on the patroller's phone: short-lived, single use, stored as a hash."""
+
+    __tablename__ = "cosign_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    log_id: Mapped[int] = mapped_column(ForeignKey("patrol_logs.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    used_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

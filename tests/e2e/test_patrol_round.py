@@ -67,6 +67,17 @@ def test_patroller_walks_a_checkpoint_and_submits(app, phone, live_server, e2e_c
     phone.get_by_text("已提交").first.wait_for()
     screenshot(phone, "patrol-submitted-zh")
 
+    # Two-person sign-off on the same phone: the patroller, then patrol2 with their own password.
+    phone.get_by_label("你的密码").fill("demo-pass")
+    phone.get_by_role("button", name="作为执行人签名").click()
+    phone.get_by_text("已作为执行人签名").wait_for()
+    phone.get_by_label("同事的用户名").fill("patrol2")
+    phone.get_by_label("同事的密码").fill("demo-pass")
+    phone.get_by_role("button", name="作为见证人签名").click()
+    phone.get_by_text("李娜 已作为见证人签名").wait_for()
+    assert_fits_phone(phone)
+    screenshot(phone, "patrol-signed-zh")
+
     from app.findings.models import Finding
     from app.patrols.models import PatrolLog
     from app.photos.models import Photo
@@ -74,7 +85,7 @@ def test_patroller_walks_a_checkpoint_and_submits(app, phone, live_server, e2e_c
     with app.app_context():
         log = db.session.scalar(select(PatrolLog).where(PatrolLog.round_id == e2e_checkpoint["round_id"],
                                                         PatrolLog.number.is_not(None)))
-        assert log.status == "submitted" and log.score < 1
+        assert log.status == "signed" and log.score < 1
         finding = db.session.scalar(select(Finding).where(Finding.checkpoint_id == e2e_checkpoint["checkpoint_id"]))
         assert finding is not None and finding.status == "open"
         photos = db.session.scalars(select(Photo).where(Photo.answer_id == finding.answer_id)).all()

@@ -1,0 +1,129 @@
+"""Two-person sign-off of a submitted log (002 §4.5.6): each signer re-authenticates; both lock the log."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app.audit.services import record
+from app.auth.models import LoginFailure, User
+from app.auth.services import ThrottlePolicy, check_throttle
+from app.extensions import db
+from app.patrols.errors import PatrolError
+from app.patrols.models import PatrolLog
+from app.signoff.content import content_hash
+from app.signoff.models import CosignToken, Signature
+
+COSIGN_MINUTES = 5
+SIGNER_ROLES = ("patroller", "supervisor")
+
+
+def _policy() -> ThrottlePolicy:
+    cfg = current_app.config
+    return ThrottlePolicy(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"], cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"], cfg["LOGIN_FAILURE_WINDOW"])
+
+
+def verify_signer(user: User | None, username: str, password: str, address: str) -> User:
+    """Re-check a signer's password at the moment of signing (21 CFR 11.200); failures count toward the sign-in throttle."""
+    name = (username or "").strip().lower()
+    wait = check_throttle(name, address, _policy())
+    if wait:
+        minutes = max(1, -(-wait // 60))
+        raise PatrolError(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes), 429, "password")
+    if user is None or not user.active or not user.check_password(password or ""):
+        db.session.add(LoginFailure(username=name, address=address))
+        record("signature_refused", user, username=name)
+        db.session.commit()
+        raise PatrolError(_("Wrong username or password."), 401, "password")
+    return user
+
+
+def signatures_of(log: PatrolLog) -> dict[str, Signature]:
+    return {s.meaning: s for s in db.session.scalars(select(Signature).where(Signature.log_id == log.id))}
+
+
+def sign(log: PatrolLog, signer: User, meaning: str, now: datetime) -> Signature:
+    """Bind an authenticated signer to the log's current content; the second signature locks the log."""
+    if log.status != "submitted":
+        raise PatrolError(_("Only a submitted log waiting for signatures can be signed."), 409)
+    if signer.role not in SIGNER_ROLES or log.site_id not in signer.site_ids:
+        raise PatrolError(_("Only patrollers and supervisors of this site can sign its logs."), 403)
+    existing = signatures_of(log)
+    if meaning in existing:
+        raise PatrolError(_("This log has already been signed for that part."), 409)
+    if meaning == "performed" and signer.id != log.started_by_id:
+        raise PatrolError(_("Only the patroller who walked the round signs as performer."), 403)
+    if meaning == "witnessed" and signer.id == log.started_by_id:
+        raise PatrolError(_("The witness must be a different colleague from the patroller."), 403)
+    if any(s.user_id == signer.id for s in existing.values()):
+        raise PatrolError(_("Two different people must sign."), 403)
+    signature = Signature(log_id=log.id, user_id=signer.id, full_name=signer.full_name, role=signer.role,
+                          meaning=meaning, content_sha256=content_hash(log), signed_at=now)
+    db.session.add(signature)
+    try:
+        db.session.flush()
+    except IntegrityError:  # a colleague signed the same part a moment earlier
+        db.session.rollback()
+        raise PatrolError(_("This log has already been signed for that part."), 409) from None
+    if len(existing) + 1 == 2:
+        log.status = "signed"
+    record("log_signed", log, actor=signer, meaning=meaning, content_sha256=signature.content_sha256,
+           locked=log.status == "signed")
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise PatrolError(_("This log has already been signed for that part."), 409) from None
+    return signature
+
+
+def signature_is_valid(signature: Signature, current_hash: str) -> bool:
+    """False when the stored log no longer matches what was signed."""
+    return secrets.compare_digest(signature.content_sha256, current_hash)
+
+
+def issue_cosign_token(log: PatrolLog, user: User, now: datetime) -> str:
+    """A single-use token for the witness's own phone; only its hash is stored."""
+    if log.status != "submitted" or user.id != log.started_by_id:
+        raise PatrolError(_("Only the patroller of a submitted log can ask a colleague to sign it."), 403)
+    token = secrets.token_urlsafe(24)
+    db.session.add(CosignToken(log_id=log.id, token_sha256=_hash(token), created_by_id=user.id, created_at=now,
+                               expires_at=now + timedelta(minutes=COSIGN_MINUTES)))
+    record("cosign_requested", log, actor=user)
+    db.session.commit()
+    return token
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def cosign_token(token: str, now: datetime) -> CosignToken:
+    """The live token for this string, or a PatrolError saying why it cannot be used."""
+    found = db.session.scalar(select(CosignToken).where(CosignToken.token_sha256 == _hash(token or "")))
+    if found is None:
+        raise PatrolError(_("This co-sign code is not valid."), 404)
+    if found.used_at is not None:
+        raise PatrolError(_("This co-sign code has already been used."), 410)
+    if found.expires_at <= now:
+        raise PatrolError(_("This co-sign code has expired. Ask for a new one."), 410)
+    return found
+
+
+def cosign_with_token(token: str, signer: User, now: datetime) -> Signature:
+    """Witness a log from one's own phone: the token is spent in the same transaction as the signature."""
+    found = cosign_token(token, now)
+    claimed = db.session.execute(
+        CosignToken.__table__.update()
+        .where(CosignToken.id == found.id, CosignToken.used_at.is_(None))
+        .values(used_at=now, used_by_id=signer.id)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        raise PatrolError(_("This co-sign code has already been used."), 410)
+    return sign(db.session.get(PatrolLog, found.log_id), signer, "witnessed", now)

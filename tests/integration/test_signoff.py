@@ -1,0 +1,180 @@
+"""Two-person sign-off: re-authentication, distinct people, locking, hash check, one-time co-sign QR."""
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.patrols.models import Answer, PatrolLog
+from app.signoff.models import CosignToken, Signature
+from tests.conftest import csrf_from, login
+from tests.factories import make_user
+from tests.integration.patrol_world import build_world
+from tests.integration.test_patrol_walk import _answer_all, _log, _token
+
+
+@pytest.fixture
+def submitted(app, client):
+    """The walker's log, complete and submitted; the client is signed in as the walker."""
+    world = build_world(app)
+    login(client, world.patroller)
+    for index in range(4):
+        _answer_all(app, client, world, index)
+    log = _log(app, world.round_id)
+    assert client.post(f"/patrol/logs/{log.id}/submit", data={"csrf_token": _token(client)}).headers["Location"].endswith(
+        f"/sign/logs/{log.id}")
+    return world, log.id
+
+
+def _post(client, path, **data):
+    return client.post(path, data={"csrf_token": csrf_from(client, "/patrol/"), **data})
+
+
+def _signatures(app, log_id):
+    with app.app_context():
+        return {s.meaning: s.user_id for s in db.session.scalars(select(Signature).where(Signature.log_id == log_id))}
+
+
+def _status(app, log_id):
+    with app.app_context():
+        return db.session.get(PatrolLog, log_id).status
+
+
+def test_both_sign_on_one_phone_and_the_log_locks(app, client, submitted):
+    world, log_id = submitted
+    page = client.get(f"/sign/logs/{log_id}").get_data(as_text=True)
+    assert "name=\"password\"" in page
+    _post(client, f"/sign/logs/{log_id}/performed", password="pass-word-1")
+    assert set(_signatures(app, log_id)) == {"performed"} and _status(app, log_id) == "submitted"
+    _post(client, f"/sign/logs/{log_id}/witnessed", username=world.colleague, password="pass-word-1")
+    assert set(_signatures(app, log_id)) == {"performed", "witnessed"}
+    assert _status(app, log_id) == "signed"
+    assert "已失效" not in client.get(f"/sign/logs/{log_id}").get_data(as_text=True)
+
+
+def test_wrong_password_signs_nothing(app, client, submitted):
+    world, log_id = submitted
+    _post(client, f"/sign/logs/{log_id}/performed", password="not-mine")
+    _post(client, f"/sign/logs/{log_id}/witnessed", username=world.colleague, password="not-theirs")
+    _post(client, f"/sign/logs/{log_id}/witnessed", username="nobody", password="pass-word-1")
+    assert _signatures(app, log_id) == {}
+
+
+def test_patroller_cannot_witness_their_own_log(app, client, submitted):
+    world, log_id = submitted
+    _post(client, f"/sign/logs/{log_id}/witnessed", username=world.patroller, password="pass-word-1")
+    assert _signatures(app, log_id) == {}
+
+
+def test_signer_of_another_site_is_refused(app, client, submitted):
+    world, log_id = submitted
+    _post(client, f"/sign/logs/{log_id}/witnessed", username=world.outsider, password="pass-word-1")
+    assert _signatures(app, log_id) == {}
+
+
+def test_maintenance_staff_cannot_witness(app, client, submitted):
+    world, log_id = submitted
+    with app.app_context():
+        from app.sites.models import Site
+
+        make_user("maintenance", [db.session.get(Site, world.site_id)], username="fixer")
+        db.session.commit()
+    _post(client, f"/sign/logs/{log_id}/witnessed", username="fixer", password="pass-word-1")
+    assert _signatures(app, log_id) == {}
+
+
+def test_the_same_part_cannot_be_signed_twice(app, client, submitted):
+    world, log_id = submitted
+    _post(client, f"/sign/logs/{log_id}/witnessed", username=world.colleague, password="pass-word-1")
+    with app.app_context():
+        from app.sites.models import Site
+
+        make_user("supervisor", [db.session.get(Site, world.site_id)], username="boss")
+        db.session.commit()
+    _post(client, f"/sign/logs/{log_id}/witnessed", username="boss", password="pass-word-1")
+    assert _signatures(app, log_id)["witnessed"] != _user_id(app, "boss")
+
+
+def _user_id(app, username):
+    with app.app_context():
+        from app.auth.models import User
+
+        return db.session.scalar(select(User.id).where(User.username == username))
+
+
+def test_an_in_progress_log_cannot_be_signed(app, client):
+    world = build_world(app)
+    login(client, world.patroller)
+    client.post(f"/patrol/rounds/{world.round_id}/start", data={"csrf_token": _token(client)})
+    log = _log(app, world.round_id)
+    _post(client, f"/sign/logs/{log.id}/performed", password="pass-word-1")
+    assert _signatures(app, log.id) == {}
+
+
+def test_edited_content_shows_signature_invalid(app, client, submitted):
+    world, log_id = submitted
+    _post(client, f"/sign/logs/{log_id}/performed", password="pass-word-1")
+    with app.app_context():
+        answer = db.session.scalar(select(Answer).limit(1))
+        answer.note = "事后篡改"
+        db.session.commit()
+    page = client.get(f"/sign/logs/{log_id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Signature invalid" in page
+
+
+def test_cosign_qr_is_single_use(app, client, submitted):
+    world, log_id = submitted
+    page = _post(client, f"/sign/logs/{log_id}/cosign-code").get_data(as_text=True)
+    assert "<svg" in page
+    token = re.search(r"/sign/cosign/([A-Za-z0-9_-]+)", page).group(1)
+    colleague = app.test_client()
+    login(colleague, world.colleague)
+    assert colleague.get(f"/sign/cosign/{token}").status_code == 200
+    colleague.post(f"/sign/cosign/{token}", data={"password": "pass-word-1", "csrf_token": csrf_from(colleague, "/patrol/")})
+    assert _signatures(app, log_id) == {"witnessed": _user_id(app, world.colleague)}
+    replay = colleague.get(f"/sign/cosign/{token}")
+    assert replay.status_code == 410
+
+
+def test_expired_cosign_qr_is_refused(app, client, submitted):
+    world, log_id = submitted
+    page = _post(client, f"/sign/logs/{log_id}/cosign-code").get_data(as_text=True)
+    token = re.search(r"/sign/cosign/([A-Za-z0-9_-]+)", page).group(1)
+    with app.app_context():
+        for row in db.session.scalars(select(CosignToken)):
+            row.expires_at -= timedelta(minutes=10)
+        db.session.commit()
+    colleague = app.test_client()
+    login(colleague, world.colleague)
+    response = colleague.post(f"/sign/cosign/{token}", data={"password": "pass-word-1",
+                                                              "csrf_token": csrf_from(colleague, "/patrol/")})
+    assert response.status_code == 410
+    assert _signatures(app, log_id) == {}
+
+
+def test_patroller_cannot_use_their_own_cosign_qr(app, client, submitted):
+    world, log_id = submitted
+    page = _post(client, f"/sign/logs/{log_id}/cosign-code").get_data(as_text=True)
+    token = re.search(r"/sign/cosign/([A-Za-z0-9_-]+)", page).group(1)
+    client.post(f"/sign/cosign/{token}", data={"password": "pass-word-1", "csrf_token": csrf_from(client, "/patrol/")})
+    assert _signatures(app, log_id) == {}
+    with app.app_context():
+        assert db.session.scalar(select(CosignToken.used_at)) is None  # refused: the code stays usable
+
+
+def test_signing_failures_are_throttled(app, client, submitted):
+    world, log_id = submitted
+    for _ in range(5):
+        _post(client, f"/sign/logs/{log_id}/witnessed", username=world.colleague, password="wrong-wrong")
+    _post(client, f"/sign/logs/{log_id}/witnessed", username=world.colleague, password="pass-word-1")
+    assert _signatures(app, log_id) == {}
+
+
+def test_other_site_cannot_open_the_sign_page(app, client, submitted):
+    world, log_id = submitted
+    other = app.test_client()
+    login(other, world.outsider)
+    assert other.get(f"/sign/logs/{log_id}").status_code == 404
