@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("findings", __name__)
 
-from app.findings import routes  # noqa: E402,F401
+from app.findings import decision_routes, routes  # noqa: E402,F401
