@@ -19,6 +19,9 @@ LABELS: dict[str, dict[str, object]] = {
     "answer_type": {"pass_fail": _l("Pass / fail / N/A"), "number": _l("Number"), "text": _l("Text")},
     "meaning": {"performed": _l("Performed by"), "witnessed": _l("Witnessed by"), "reviewed": _l("Reviewed by")},
     "schedule": {"daily": _l("Daily"), "shift": _l("Every shift"), "weekly": _l("Weekly"), "monthly": _l("Monthly")},
+    "event": {"work_order_claim": _l("Claimed"), "work_order_start": _l("Work started"), "work_order_finish": _l("Marked done"),
+              "work_order_verify_pass": _l("Verified on site: fixed"), "work_order_verify_fail": _l("Verified on site: not fixed, reopened"),
+              "work_order_dispatched_urgent": _l("Dispatched at once (urgent)")},
     "team": {"engineering": _l("Engineering"), "cleaning": _l("Cleaning"), "greening": _l("Greening"), "security": _l("Security")},
     "category": {
         "fire_safety": _l("Fire safety"), "electrical": _l("Electrical"), "plumbing": _l("Plumbing"), "gas": _l("Gas"),

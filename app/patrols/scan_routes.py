@@ -10,6 +10,7 @@ from app.patrols import scan_bp
 from app.patrols.errors import PatrolError
 from app.patrols.walking import open_logs_with_checkpoint, open_visit, rounds_with_checkpoint
 from app.sites.services import lookup_token
+from app.work_orders.services import awaiting_verification
 
 
 @scan_bp.get("/c/<token>")
@@ -27,7 +28,9 @@ def scan(token: str):
         try:
             visit = open_visit(logs[0], checkpoint, current_user, method, utcnow())
         except PatrolError as exc:
-            return render_template("patrols/scan_elsewhere.html", checkpoint=checkpoint, rounds=[], error=exc.message), exc.status
+            return render_template("patrols/scan_elsewhere.html", checkpoint=checkpoint, rounds=[], error=exc.message,
+                                   to_verify=awaiting_verification(checkpoint.id, current_user)), exc.status
         return redirect(url_for("patrols.visit", visit_id=visit.id), code=303)
     rounds = rounds_with_checkpoint(current_user, checkpoint.site, checkpoint.id, utcnow())
-    return render_template("patrols/scan_elsewhere.html", checkpoint=checkpoint, rounds=rounds, error=None)
+    return render_template("patrols/scan_elsewhere.html", checkpoint=checkpoint, rounds=rounds, error=None,
+                           to_verify=awaiting_verification(checkpoint.id, current_user))

@@ -19,6 +19,7 @@ from app.patrols.submission import submit_log
 from app.patrols.walk_forms import ingest_for, location_from, manual_entry, skip_reason
 from app.patrols.walking import open_visit, record_location, skip_checkpoint
 from app.sites.models import Checkpoint
+from app.work_orders.services import awaiting_verification
 
 
 def _my_visit(visit_id: int) -> Visit:
@@ -79,7 +80,8 @@ def visit(visit_id: int):
                                .order_by(ChecklistItem.position)).all()
     answers = {a.item_id: a for a in visit.answers}
     return render_template("patrols/visit.html", visit=visit, log=visit.log, items=items, answers=answers,
-                           editable=visit.log.status == "in_progress", errors={})
+                           editable=visit.log.status == "in_progress", errors={},
+                           to_verify=awaiting_verification(visit.checkpoint_id, current_user))
 
 
 @bp.get("/visits/<int:visit_id>/items/<int:item_id>")

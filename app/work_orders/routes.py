@@ -10,7 +10,7 @@ from app.model_helpers import utcnow
 from app.web import current_site
 from app.work_orders import bp
 from app.work_orders.models import WorkOrder
-from app.work_orders.services import open_query
+from app.work_orders.services import open_query, story
 
 
 @bp.get("/")
@@ -28,9 +28,9 @@ def board():
 
 
 @bp.get("/<int:order_id>")
-@role_required("maintenance", "supervisor", "admin")
+@role_required("maintenance", "patroller", "supervisor", "admin")
 def detail(order_id: int):
     order = get_in_my_sites(WorkOrder, order_id)
     if current_user.role == "maintenance" and order.team_id != current_user.team_id:
         abort(404)
-    return render_template("work_orders/detail.html", order=order, now=utcnow())
+    return render_template("work_orders/detail.html", order=order, now=utcnow(), **story(order))

@@ -76,3 +76,28 @@ def dispatch_urgent(finding, answer, now: datetime) -> WorkOrder:
     finding.work_order_id = order.id
     record("work_order_dispatched_urgent", order, number=order.number, finding_id=finding.id)
     return order
+
+
+def story(order: WorkOrder) -> dict:
+    """What the work order page tells: the failed item with its photos, the decision, each transition, after photos."""
+    from app.audit.models import AuditEvent
+    from app.findings.models import Finding
+    from app.patrols.models import Answer
+    from app.photos.models import Photo
+
+    findings = db.session.scalars(select(Finding).where(Finding.work_order_id == order.id).order_by(Finding.created_at)
+                                  .options(selectinload(Finding.answer).selectinload(Answer.photos),
+                                           selectinload(Finding.decided_by))).all()
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_type == "WorkOrder", AuditEvent.object_id == order.id)
+                                .order_by(AuditEvent.at, AuditEvent.id).options(selectinload(AuditEvent.actor))).all()
+    after = db.session.scalars(select(Photo).where(Photo.work_order_id == order.id).order_by(Photo.id)).all()
+    return {"findings": findings, "events": events, "after_photos": after}
+
+
+def awaiting_verification(checkpoint_id: int, user) -> list[WorkOrder]:
+    """Done work orders at this checkpoint that this person may verify on site (not their own work)."""
+    if user.role not in ("patroller", "supervisor"):
+        return []
+    orders = db.session.scalars(select(WorkOrder).where(WorkOrder.checkpoint_id == checkpoint_id, WorkOrder.status == "done")
+                                .options(selectinload(WorkOrder.item), selectinload(WorkOrder.checkpoint))).all()
+    return [o for o in orders if user.id not in (o.done_by_id, o.claimed_by_id)]

@@ -1,0 +1,57 @@
+"""Work order actions on the phone: claim, start, finish with an after photo, verify on site."""
+from __future__ import annotations
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import format_datetime, gettext as _
+from flask_login import current_user
+
+from app.auth.guards import get_in_my_sites, role_required
+from app.extensions import db
+from app.model_helpers import utcnow
+from app.patrols.errors import PatrolError
+from app.work_orders import bp
+from app.work_orders.models import WorkOrder
+from app.work_orders.transitions import transition
+
+ACTIONS = {"claim", "start", "finish", "verify_pass", "verify_fail"}
+
+
+def _photo_ingest(order: WorkOrder, user):
+    from app.photos.pipeline import PhotoError, ingest_photo
+
+    site, checkpoint = order.site, order.checkpoint
+    lines = [format_datetime(utcnow(), "yyyy-MM-dd HH:mm"),
+             f"{site.name_zh} · {checkpoint.name_zh if checkpoint else ''} · {order.number}", user.full_name]
+
+    def ingest(upload):
+        try:
+            return ingest_photo(upload.stream, site=site, uploaded_by=user, stamp_lines=lines, tz_name=site.timezone)
+        except PhotoError as exc:
+            raise PatrolError(exc.message, exc.status, "photos") from exc
+
+    return ingest
+
+
+@bp.post("/<int:order_id>/<action>")
+@role_required("maintenance", "patroller", "supervisor")
+def act(order_id: int, action: str):
+    if action not in ACTIONS:
+        abort(404)
+    order = get_in_my_sites(WorkOrder, order_id)
+    note = (request.form.get("note") or "").strip()[:1000] or None
+    uploads = [f for f in request.files.getlist("photos") if f.filename]
+    try:
+        ingest = _photo_ingest(order, current_user)
+        photos = [ingest(upload) for upload in uploads]
+        transition(order, action, current_user, utcnow(), note=note, photos=photos,
+                   require_photo=action in ("finish", "verify_pass", "verify_fail"))
+    except PatrolError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("work_orders.detail", order_id=order.id), code=303)
+    messages = {"claim": _("Claimed. It is yours now."), "start": _("Work started."),
+                "finish": _("Marked done. It now waits for on-site verification."),
+                "verify_pass": _("Verified on site: the work order is closed."),
+                "verify_fail": _("Verification failed: the work order is reopened for the team.")}
+    flash(messages[action], "success")
+    return redirect(url_for("work_orders.detail", order_id=order.id), code=303)
