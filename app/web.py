@@ -42,6 +42,21 @@ def current_site():
     return site
 
 
+def _urgent_unclaimed(site) -> int:
+    """Urgent work orders nobody has claimed: shown on every page of supervisors and of the team until claimed."""
+    if site is None or not current_user.is_authenticated or current_user.role not in ("supervisor", "maintenance"):
+        return 0
+    from sqlalchemy import func, select
+
+    from app.work_orders.models import WorkOrder
+
+    query = select(func.count()).select_from(WorkOrder).where(
+        WorkOrder.site_id == site.id, WorkOrder.priority == "urgent", WorkOrder.status.in_(("new", "reopened")))
+    if current_user.role == "maintenance":
+        query = query.where(WorkOrder.team_id == current_user.team_id)
+    return db.session.scalar(query) or 0
+
+
 def _load_user(login_id: str):
     from app.auth.models import User
 
@@ -76,7 +91,7 @@ def register(app: Flask) -> None:
     def inject():
         site = current_site()
         nav = NAV.get(current_user.role, []) if current_user.is_authenticated else []
-        return {"current_site": site, "nav": nav, "lang": lang()}
+        return {"current_site": site, "nav": nav, "lang": lang(), "urgent_unclaimed": _urgent_unclaimed(site)}
 
     @app.template_filter("local")
     def local_filter(value, fmt="short"):

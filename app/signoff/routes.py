@@ -64,6 +64,21 @@ def performed(log_id: int):
     return redirect(url_for("signoff.log", log_id=log.id), code=303)
 
 
+@bp.post("/logs/<int:log_id>/reviewed")
+@role_required("supervisor")
+def reviewed(log_id: int):
+    """The supervisor approves a signed log, confirming with their password."""
+    log = get_in_my_sites(PatrolLog, log_id)
+    try:
+        signer = verify_signer(current_user._get_current_object(), current_user.username, request.form.get("password", ""),
+                               request.remote_addr or "-")
+        sign(log, signer, "reviewed", utcnow())
+    except PatrolError as exc:
+        return _fail(exc, log.id)
+    flash(_("Log %(number)s approved.", number=log.number), "success")
+    return redirect(url_for("signoff.log", log_id=log.id), code=303)
+
+
 @bp.post("/logs/<int:log_id>/witnessed")
 @role_required("patroller", "supervisor")
 def witnessed(log_id: int):

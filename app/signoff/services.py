@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
@@ -49,6 +49,8 @@ def signatures_of(log: PatrolLog) -> dict[str, Signature]:
 
 def sign(log: PatrolLog, signer: User, meaning: str, now: datetime) -> Signature:
     """Bind an authenticated signer to the log's current content; the second signature locks the log."""
+    if meaning == "reviewed":
+        return review(log, signer, now)
     if log.status != "submitted":
         raise PatrolError(_("Only a submitted log waiting for signatures can be signed."), 409)
     if signer.role not in SIGNER_ROLES or log.site_id not in signer.site_ids:
@@ -79,6 +81,34 @@ def sign(log: PatrolLog, signer: User, meaning: str, now: datetime) -> Signature
     except IntegrityError:
         db.session.rollback()
         raise PatrolError(_("This log has already been signed for that part."), 409) from None
+    return signature
+
+
+def review(log: PatrolLog, supervisor: User, now: datetime) -> Signature:
+    """A supervisor approves a log, only once both colleagues have signed it (002 §4.5.6, 003 §3)."""
+    if supervisor.role != "supervisor" or log.site_id not in supervisor.site_ids:
+        raise PatrolError(_("Only a supervisor of this site can approve logs."), 403)
+    if log.status != "signed":
+        raise PatrolError(_("A log can be approved only after both signatures."), 409)
+    digest = content_hash(log)
+    if not all(signature_is_valid(sig, digest) for sig in signatures_of(log).values()):
+        raise PatrolError(_("The log changed after it was signed: it cannot be approved."), 409)
+    signature = Signature(log_id=log.id, user_id=supervisor.id, full_name=supervisor.full_name, role=supervisor.role,
+                          meaning="reviewed", content_sha256=digest, signed_at=now)
+    db.session.add(signature)
+    changed = db.session.execute(
+        update(PatrolLog).where(PatrolLog.id == log.id, PatrolLog.status == "signed")
+        .values(status="reviewed", reviewed_at=now, reviewed_by_id=supervisor.id)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise PatrolError(_("Someone has already approved this log."), 409)
+    record("log_reviewed", log, actor=supervisor, content_sha256=digest)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise PatrolError(_("Someone has already approved this log."), 409) from None
     return signature
 
 

@@ -178,3 +178,25 @@ def test_other_site_cannot_open_the_sign_page(app, client, submitted):
     other = app.test_client()
     login(other, world.outsider)
     assert other.get(f"/sign/logs/{log_id}").status_code == 404
+
+
+def test_supervisor_approves_only_after_both_signatures(app, client, submitted):
+    world, log_id = submitted
+    with app.app_context():
+        from app.sites.models import Site
+
+        make_user("supervisor", [db.session.get(Site, world.site_id)], username="boss")
+        db.session.commit()
+    boss = app.test_client()
+    login(boss, "boss")
+    _post(boss, f"/sign/logs/{log_id}/reviewed", password="pass-word-1")
+    assert _status(app, log_id) == "submitted"  # not signed yet: refused
+    _post(client, f"/sign/logs/{log_id}/performed", password="pass-word-1")
+    _post(client, f"/sign/logs/{log_id}/witnessed", username=world.colleague, password="pass-word-1")
+    _post(client, f"/sign/logs/{log_id}/reviewed", password="pass-word-1")  # a patroller cannot approve
+    assert _status(app, log_id) == "signed"
+    _post(boss, f"/sign/logs/{log_id}/reviewed", password="wrong-one")
+    assert _status(app, log_id) == "signed"
+    _post(boss, f"/sign/logs/{log_id}/reviewed", password="pass-word-1")
+    assert _status(app, log_id) == "reviewed"
+    assert _signatures(app, log_id)["reviewed"] == _user_id(app, "boss")

@@ -148,3 +148,25 @@ def test_two_workers_claiming_at_once_one_wins(app, order_id):
         thread.join()
     assert outcomes.count("won") == 1, outcomes
     assert _status(app, order_id) == "claimed"
+
+
+def test_urgent_unclaimed_orders_show_on_every_page_until_claimed(app):
+    from app.demo.builder import build_demo
+    from app.work_orders.models import Team
+
+    with app.app_context():
+        build_demo(now=NOW, days=1)
+        team = db.session.scalar(select(Team).where(Team.code == "engineering"))
+        order = WorkOrder(site_id=team.site_id, number="GD-URG-1", team_id=team.id, title="燃气味", priority="urgent", due_at=NOW)
+        db.session.add(order)
+        db.session.commit()
+        urgent_id = order.id
+    boss, maint, cleaner = app.test_client(), app.test_client(), app.test_client()
+    login(boss, "super1", "demo-pass")
+    login(maint, "maint1", "demo-pass")
+    login(cleaner, "clean1", "demo-pass")
+    for client, path in ((boss, "/review/findings"), (maint, "/work-orders/")):
+        assert 'class="urgent-banner"' in client.get(path).get_data(as_text=True)
+    assert 'class="urgent-banner"' not in cleaner.get("/work-orders/").get_data(as_text=True)
+    _act(maint, urgent_id, "claim")
+    assert 'class="urgent-banner"' not in boss.get("/review/findings").get_data(as_text=True)
