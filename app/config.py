@@ -51,6 +51,9 @@ def load_config(app, overrides: dict | None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(app.config["SQLALCHEMY_DATABASE_URI"])
     if not app.config.get("UPLOAD_DIR"):
         app.config["UPLOAD_DIR"] = os.path.join(app.instance_path, "uploads")
+    production = not (app.debug or app.testing or os.environ.get("PATROL_DEV") == "1")
+    if production and not os.environ.get("BASE_URL") and not (overrides or {}).get("BASE_URL"):
+        raise RuntimeError("BASE_URL must be set in production: it is printed in every checkpoint's QR label")
     if not app.config.get("SECRET_KEY"):
         if app.debug or app.testing or os.environ.get("PATROL_DEV") == "1":
             app.config["SECRET_KEY"] = "dev-only-not-secret"

@@ -26,6 +26,20 @@ NAV = {
 }
 
 
+MAX_ID = 2**31 - 1
+
+
+def page_number() -> int:
+    """The ?page= argument, 1 when absent or nonsense, bounded so no query overflows."""
+    page = request.args.get("page", 1, type=int)
+    return page if 1 <= page <= 100_000 else 1
+
+
+def bounded_id(raw: str | None) -> int:
+    """An id from a query string, or 0 (matches nothing) when absent, not a number or beyond the database's range."""
+    return int(raw) if raw and raw.isdigit() and int(raw) <= MAX_ID else 0
+
+
 def home_url_for(user) -> str:
     return url_for(HOME_ENDPOINTS[user.role])
 

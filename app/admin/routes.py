@@ -17,7 +17,7 @@ from app.extensions import db
 from app.validation import field_errors
 from app.patrols.models import Round
 from app.sites.models import Building, Checkpoint
-from app.web import current_site
+from app.web import current_site, page_number
 from app.work_orders.models import TEAM_CODES
 
 
@@ -25,6 +25,14 @@ def _user_or_404(user_id: int) -> User:
     user = db.session.get(User, user_id)
     if user is None or not (user.site_ids & current_user.site_ids):
         abort(404)
+    return user
+
+
+def _manageable_or_403(user_id: int) -> User:
+    """Passwords and activation only of people whose every site this admin runs: no reaching into other sites."""
+    user = _user_or_404(user_id)
+    if not user.site_ids <= current_user.site_ids:
+        abort(403, description=_("This person also works at sites you do not administer; ask their administrator."))
     return user
 
 
@@ -45,7 +53,7 @@ def home():
 @bp.get("/users")
 @role_required("admin")
 def users():
-    page = db.paginate(users_of_sites(current_user.site_ids), page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    page = db.paginate(users_of_sites(current_user.site_ids), page=page_number(), per_page=50, error_out=False)
     return render_template("admin/users.html", page=page)
 
 
@@ -80,7 +88,7 @@ def user_detail(user_id: int):
 @bp.post("/users/<int:user_id>/password")
 @role_required("admin")
 def user_password(user_id: int):
-    user = _user_or_404(user_id)
+    user = _manageable_or_403(user_id)
     try:
         data = PasswordResetSchema().load(request.form.to_dict())
     except ValidationError as exc:
@@ -93,7 +101,7 @@ def user_password(user_id: int):
 @bp.post("/users/<int:user_id>/active")
 @role_required("admin")
 def user_active(user_id: int):
-    user = _user_or_404(user_id)
+    user = _manageable_or_403(user_id)
     active = request.form.get("active") == "1"
     try:
         set_active(current_user, user, active)

@@ -1,7 +1,7 @@
 """marshmallow schemas of the API's read models."""
 from __future__ import annotations
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 
 class SiteSchema(Schema):
@@ -70,5 +70,5 @@ class TemplateDetailSchema(TemplateSchema):
 
 
 class CheckpointQuerySchema(Schema):
-    building_id = fields.Integer(load_default=None)
+    building_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
     category = fields.String(load_default=None)

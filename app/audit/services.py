@@ -8,9 +8,14 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 
 
+SYSTEM = object()  # pass as actor= for what the app does by itself (e.g. recording a missed round)
+
+
 def record(action: str, obj=None, *, site_id: int | None = None, actor=None, **details) -> AuditEvent:
     """Add an audit event for `action` on `obj` to the session (committed with the change)."""
-    if actor is None and has_request_context() and current_user and current_user.is_authenticated:
+    if actor is SYSTEM:
+        actor = None
+    elif actor is None and has_request_context() and current_user and current_user.is_authenticated:
         actor = current_user
     if site_id is None and obj is not None:
         site_id = getattr(obj, "site_id", None)

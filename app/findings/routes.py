@@ -12,7 +12,7 @@ from app.findings.services import open_counts, queue_query
 from app.model_helpers import utcnow
 from app.patrols.missed import mark_missed
 from app.patrols.services import due_today
-from app.web import current_site
+from app.web import current_site, page_number
 from app.work_orders.models import TEAM_CODES, Team
 from app.work_orders.services import counts_by_team, team_for_category
 from app.findings.review import history_counts, merge_targets
@@ -40,7 +40,7 @@ def queue():
     status = request.args.get("status", "open")
     if status not in ("open", "approved", "rejected", "merged"):
         status = "open"
-    page = db.paginate(queue_query(current_site().id, status), page=request.args.get("page", 1, type=int), per_page=20, error_out=False)
+    page = db.paginate(queue_query(current_site().id, status), page=page_number(), per_page=20, error_out=False)
     now = utcnow()
     return render_template("findings/queue.html", page=page, status=status, history=history_counts(page.items, now),
                            targets=merge_targets(page.items) if status == "open" else {}, teams=TEAM_CODES,

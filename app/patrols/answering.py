@@ -7,12 +7,14 @@ from datetime import datetime
 
 from flask_babel import gettext as _
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
 from app.extensions import db
 from app.patrols.errors import PatrolError
 from app.patrols.models import Answer, Visit
 from app.patrols.walking import require_walking
+from app.photos.storage import discard_unreferenced
 
 NOTE_MAX, REASON_MAX, TEXT_MAX = 2000, 255, 4000
 
@@ -91,7 +93,20 @@ def answer_item(visit: Visit, item, user, data: dict, photos: list, now: datetim
     existing_photos = len(answer.photos) if answer is not None else 0
     if decision.result == "fail" and item.photo_on_fail and not photos and not existing_photos:
         raise PatrolError(_("Add at least one photo of the problem."), 400, "photos")
-    new_photos = [ingest(stream) for stream in photos] if photos else []  # may refuse: nothing stored yet
+    new_photos = []
+    try:
+        for upload in photos:
+            new_photos.append(ingest(upload))
+        return _save(visit, item, user, decision, new_photos, now)
+    except Exception:
+        db.session.rollback()
+        discard_unreferenced(new_photos)  # a refused batch leaves no files behind
+        raise
+
+
+def _save(visit: Visit, item, user, decision: Decision, new_photos: list, now: datetime, retry: bool = True) -> Answer:
+    log = visit.log
+    answer = db.session.scalar(select(Answer).where(Answer.visit_id == visit.id, Answer.item_id == item.id))
     before = None
     if answer is None:
         answer = Answer(visit_id=visit.id, item_id=item.id, answered_by_id=user.id)
@@ -105,8 +120,14 @@ def answer_item(visit: Visit, item, user, data: dict, photos: list, now: datetim
     for photo in new_photos:
         photo.answer = answer
         db.session.add(photo)
-    db.session.flush()
-    record("item_answered" if before is None else "item_answer_changed", answer, site_id=log.site_id,
-           item=item.code, result=decision.result, before=before, photos_added=len(new_photos) or None)
-    db.session.commit()
+    try:
+        db.session.flush()
+        record("item_answered" if before is None else "item_answer_changed", answer, site_id=log.site_id,
+               item=item.code, result=decision.result, before=before, photos_added=len(new_photos) or None)
+        db.session.commit()
+    except IntegrityError:
+        if not retry:
+            raise
+        db.session.rollback()  # answered twice at once: save again over the answer that won
+        return _save(visit, item, user, decision, new_photos, now, retry=False)
     return answer

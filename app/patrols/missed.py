@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
-from app.audit.services import record
+from app.audit.services import SYSTEM, record
 from app.extensions import db
 from app.patrols.models import PatrolLog, Round
 from app.patrols.schedules import local_today, occurrences_on
@@ -43,7 +43,7 @@ def mark_missed(site, now: datetime, lookback_days: int = LOOKBACK_DAYS) -> int:
                 else:
                     continue
                 db.session.flush()
-                record("patrol_missed", log, actor=None, round_id=round_.id, local_date=day.isoformat())
+                record("patrol_missed", log, actor=SYSTEM, round_id=round_.id, local_date=day.isoformat())
                 marked += 1
     try:
         db.session.commit()

@@ -41,7 +41,7 @@ class Round(db.Model):
         back_populates="round", order_by="RoundCheckpoint.position", cascade="all, delete-orphan"
     )
     windows: Mapped[list[RoundWindow]] = relationship(
-        back_populates="round", order_by="RoundWindow.position", cascade="all, delete-orphan"
+        back_populates="round", order_by="RoundWindow.starts", cascade="all, delete-orphan"
     )
     assignees = relationship("User", secondary=round_assignees, order_by="User.id")
     site = relationship("Site")

@@ -18,7 +18,7 @@ from app.patrols.round_services import (
     set_round_active, site_patrollers, site_rounds, site_teams, stop_counts, weekday_list, weekday_names,
 )
 from app.validation import field_errors
-from app.web import current_site
+from app.web import current_site, page_number
 
 BLANK_WINDOWS = 2
 
@@ -65,7 +65,7 @@ def _submit(round_: Round | None, site_id: int):
 def index():
     site = current_site()
     query = site_rounds(site.id).options(selectinload(Round.windows), selectinload(Round.assignees))
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=50, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=50, error_out=False)
     counts = stop_counts([r.id for r in page.items])
     teams = {team.id: team for team in site_teams(site.id)}
     described = {r.id: round_description(r, lang()) for r in page.items}

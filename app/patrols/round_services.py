@@ -154,12 +154,22 @@ def save_round(site_id: int, data: dict, actor, round_: Round | None = None) -> 
     round_.month_day = data["month_day"] if kind == "monthly" else None
     round_.assigned_team_id = team.id if team else None
     round_.assignees = assignees
+    # Logs are keyed by window position: an unchanged window keeps its position, a new one takes a fresh one,
+    # so editing a schedule never re-labels a log under way.
+    kept = {(w.starts, w.ends): w.position for w in round_.windows}
+    fresh = max(kept.values(), default=-1) + 1
     if round_.windows:
         round_.windows.clear()
         db.session.flush()  # the old rows go before new ones take their (round, position) keys
     ordered = sorted(data["windows"], key=lambda w: (w["starts"], w["ends"]))
-    round_.windows = [RoundWindow(position=pos, starts=w["starts"], ends=w["ends"], label_zh=w.get("label_zh"),
-                                  label_en=w.get("label_en")) for pos, w in enumerate(ordered)]
+    windows = []
+    for w in ordered:
+        position = kept.get((w["starts"], w["ends"]))
+        if position is None:
+            position, fresh = fresh, fresh + 1
+        windows.append(RoundWindow(position=position, starts=w["starts"], ends=w["ends"], label_zh=w.get("label_zh"),
+                                   label_en=w.get("label_en")))
+    round_.windows = windows
     record("round_created" if creating else "round_updated", round_, actor=actor, name=round_.name_zh,
            schedule_kind=kind, windows=[f"{w['starts']:%H:%M}-{w['ends']:%H:%M}" for w in ordered],
            assignees=[user.id for user in assignees], team_id=round_.assigned_team_id)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,8 +19,8 @@ from app.patrols.services import due_today, log_page_query
 from app.patrols.submission import progress
 from app.patrols.walking import assigned_to, open_visit, start_round
 from app.signoff.models import Signature
-from app.sites.models import Checkpoint
-from app.web import current_site
+from app.sites.services import lookup_token
+from app.web import current_site, page_number
 
 PER_PAGE = 20
 LOG_FILTERS = ("in_progress", "submitted", "signed", "reviewed", "missed")
@@ -40,10 +41,12 @@ def start(round_id: int):
     round_ = get_in_my_sites(Round, round_id)
     try:
         log = start_round(current_user, round_, utcnow())
-        checkpoint_id = request.form.get("checkpoint_id", type=int)
-        if checkpoint_id:  # started from a scanned label: go straight to that checkpoint
-            checkpoint = get_in_my_sites(Checkpoint, checkpoint_id)
-            visit = open_visit(log, checkpoint, current_user, request.form.get("method", "link"), utcnow())
+        token = request.form.get("token")
+        if token:  # started from a scanned label: go straight to that checkpoint
+            found = lookup_token(token)
+            if found.checkpoint is None or found.replaced or found.checkpoint.site_id != log.site_id:
+                raise PatrolError(_("This label is not valid any more. Scan it again."), 404)
+            visit = open_visit(log, found.checkpoint, current_user, "link", utcnow())
             return redirect(url_for("patrols.visit", visit_id=visit.id), code=303)
     except PatrolError as exc:
         flash(exc.message, "error")
@@ -55,7 +58,7 @@ def start(round_id: int):
 @role_required("patroller", "supervisor")
 def history():
     query = log_page_query(current_site().id, user_id=current_user.id)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template("patrols/logs.html", page=page, title_mine=True)
 
 
@@ -64,7 +67,7 @@ def history():
 def logs():
     status = request.args.get("status") if request.args.get("status") in LOG_FILTERS else None
     query = log_page_query(current_site().id, status=status)
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE, error_out=False)
+    page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template("patrols/logs.html", page=page, title_mine=False, status=status, filters=LOG_FILTERS)
 
 

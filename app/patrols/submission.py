@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from app.audit.services import record
@@ -75,9 +75,18 @@ def submit_log(log: PatrolLog, user, now: datetime, lang: str = "zh") -> Progres
     state = progress(log, lang)
     if state.missing:
         raise PatrolError(_("The log is not complete yet."), 409)
-    failed = [a for _s, visit, _k, _a, _t in state.stops if visit for a in visit.answers if a.result == "fail"]
+    changed = db.session.execute(
+        update(PatrolLog).where(PatrolLog.id == log.id, PatrolLog.status == "in_progress")
+        .values(status="submitted", submitted_at=now, score=state.score)
+    ).rowcount
+    if changed != 1:  # submitted twice at once: the first one counts
+        db.session.rollback()
+        raise PatrolError(_("This log has been submitted and can no longer be changed."), 409)
+    # Every failure recorded in the log becomes a finding, also at a stop removed from the round meanwhile.
+    failed = db.session.scalars(select(Answer).join(Visit).where(Visit.log_id == log.id, Answer.result == "fail")
+                                .options(selectinload(Answer.item), selectinload(Answer.visit))).all()
     findings = create_findings(log, failed, now)
-    log.status, log.submitted_at, log.score = "submitted", now, state.score
-    record("patrol_submitted", log, number=log.number, score=log.score, findings=len(findings))
+    record("patrol_submitted", log, number=log.number, score=state.score, findings=len(findings))
     db.session.commit()
+    db.session.refresh(log)
     return state

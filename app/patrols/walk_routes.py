@@ -1,7 +1,7 @@
 """Walking a log on the phone: manual code entry, skipping, the checklist of a checkpoint, submitting."""
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -129,6 +129,8 @@ def location(visit_id: int):
     coords = location_from(request.form)
     if coords is None:
         return {"status": "ignored"}, 400
-    record_location(visit, visit.checkpoint, *coords)
-    current_app.logger.debug("visit %s located", visit.id)
+    try:
+        record_location(visit, visit.checkpoint, current_user, *coords)
+    except PatrolError as exc:
+        return {"status": "refused", "message": exc.message}, exc.status
     return {"status": "ok", "flags": visit.flags}

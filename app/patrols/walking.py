@@ -109,16 +109,28 @@ def open_visit(log: PatrolLog, checkpoint, user, method: str, now: datetime, man
                   method=method, manual_reason=manual_reason, scanned_at=now)
     if previous is not None and plausibility.too_fast(previous.scanned_at, None, now, None):
         visit.flags = "too_fast"
+    skip = db.session.scalar(select(CheckpointSkip).where(CheckpointSkip.log_id == log.id,
+                                                          CheckpointSkip.checkpoint_id == checkpoint.id))
+    if skip is not None:  # got there after all: the visit replaces the skip (the audit trail keeps both)
+        record("checkpoint_skip_withdrawn", skip, site_id=log.site_id, checkpoint_id=checkpoint.id, reason=skip.reason)
+        db.session.delete(skip)
     db.session.add(visit)
-    db.session.flush()
-    record("checkpoint_visited", visit, site_id=log.site_id, method=method, checkpoint_id=checkpoint.id,
-           manual_reason=manual_reason)
-    db.session.commit()
+    try:
+        db.session.flush()
+        record("checkpoint_visited", visit, site_id=log.site_id, method=method, checkpoint_id=checkpoint.id,
+               manual_reason=manual_reason)
+        db.session.commit()
+    except IntegrityError:  # the same label opened twice at once (camera apps do): one visit
+        db.session.rollback()
+        visit = db.session.scalar(select(Visit).where(Visit.log_id == log.id, Visit.checkpoint_id == checkpoint.id))
+        if visit is None:
+            raise
     return visit
 
 
-def record_location(visit: Visit, checkpoint, latitude: float, longitude: float, accuracy_m: float) -> None:
+def record_location(visit: Visit, checkpoint, user, latitude: float, longitude: float, accuracy_m: float) -> None:
     """Keep the phone's first position fix for this visit and flag it when implausible."""
+    require_walking(visit.log, user)  # a submitted log's content is signed: no late changes
     if visit.latitude is not None:
         return
     visit.latitude, visit.longitude, visit.accuracy_m = latitude, longitude, accuracy_m
@@ -148,9 +160,16 @@ def skip_checkpoint(log: PatrolLog, checkpoint_id: int, user, reason: str) -> Ch
         db.session.add(skip)
     else:
         skip.reason = reason
-    db.session.flush()
-    record("checkpoint_skipped", skip, site_id=log.site_id, checkpoint_id=checkpoint_id, reason=reason)
-    db.session.commit()
+    try:
+        db.session.flush()
+        record("checkpoint_skipped", skip, site_id=log.site_id, checkpoint_id=checkpoint_id, reason=reason)
+        db.session.commit()
+    except IntegrityError:  # skipped twice at once: the first stands
+        db.session.rollback()
+        skip = db.session.scalar(select(CheckpointSkip).where(CheckpointSkip.log_id == log.id,
+                                                              CheckpointSkip.checkpoint_id == checkpoint_id))
+        if skip is None:
+            raise
     return skip
 
 

@@ -157,7 +157,9 @@ def ingest_photo(stream: typing.BinaryIO, *, site, uploaded_by, stamp_lines: lis
     config = current_app.config
     data = _read(stream, max_bytes if max_bytes is not None else config.get("PHOTO_MAX_BYTES", DEFAULT_MAX_BYTES))
     sha256 = hashlib.sha256(data).hexdigest()
-    path, thumb_path = storage.photo_paths(site.id, sha256)
+    # Files are keyed by the photo and its stamp: the same picture stamped for another visit is other evidence.
+    stamp_key = hashlib.sha256(data + b"\0" + "\n".join(stamp_lines).encode("utf-8")).hexdigest()
+    path, thumb_path = storage.photo_paths(site.id, stamp_key)
     rendered = _already_stored(data, path, thumb_path, tz_name)
     if rendered is None:
         rendered = _render(data, stamp_lines, tz_name, config.get("PHOTO_MAX_PIXELS", DEFAULT_MAX_PIXELS))

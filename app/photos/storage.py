@@ -62,3 +62,19 @@ def store_image(image: Image.Image, *, site_id: int, uploaded_by_id: int, **link
         content_type="image/jpeg", width=image.width, height=image.height, size_bytes=len(data),
         path=path, thumb_path=thumb_path, **links,
     )
+
+
+def discard_unreferenced(photos: list[Photo]) -> None:
+    """Remove the files of photos that were refused or rolled back, unless a stored photo still uses them."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+
+    for photo in photos:
+        if db.session.scalar(select(Photo.id).where(Photo.path == photo.path).limit(1)) is not None:
+            continue
+        for relative in (photo.path, photo.thumb_path):
+            try:
+                os.remove(absolute(relative))
+            except FileNotFoundError:
+                pass

@@ -30,7 +30,7 @@ def _policy() -> ThrottlePolicy:
 
 def verify_signer(user: User | None, username: str, password: str, address: str) -> User:
     """Re-check a signer's password at the moment of signing (21 CFR 11.200); failures count toward the sign-in throttle."""
-    name = (username or "").strip().lower()
+    name = (username or "").strip().lower()[:64]
     wait = check_throttle(name, address, _policy())
     if wait:
         minutes = max(1, -(-wait // 60))

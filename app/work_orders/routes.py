@@ -7,7 +7,7 @@ from flask_login import current_user
 from app.auth.guards import get_in_my_sites, role_required
 from app.extensions import db
 from app.model_helpers import utcnow
-from app.web import current_site
+from app.web import current_site, page_number
 from app.work_orders import bp
 from app.work_orders.models import WorkOrder
 from app.work_orders.services import open_query, story
@@ -16,14 +16,14 @@ from app.work_orders.services import open_query, story
 @bp.get("/")
 @role_required("maintenance")
 def my_team():
-    page = db.paginate(open_query(current_site().id, current_user.team_id), page=request.args.get("page", 1, type=int), per_page=20, error_out=False)
+    page = db.paginate(open_query(current_site().id, current_user.team_id), page=page_number(), per_page=20, error_out=False)
     return render_template("work_orders/list.html", page=page, now=utcnow(), team=current_user.team)
 
 
 @bp.get("/board")
 @role_required("supervisor", "admin")
 def board():
-    page = db.paginate(open_query(current_site().id), page=request.args.get("page", 1, type=int), per_page=20, error_out=False)
+    page = db.paginate(open_query(current_site().id), page=page_number(), per_page=20, error_out=False)
     return render_template("work_orders/list.html", page=page, now=utcnow(), team=None)
 
 

@@ -59,7 +59,7 @@ def due_at(site, priority: str, start: datetime) -> datetime:
     return start + timedelta(hours=hours)
 
 
-def dispatch_urgent(finding, answer, now: datetime) -> WorkOrder:
+def dispatch_urgent(finding, answer, now: datetime) -> WorkOrder | None:
     """An urgent finding's work order, created at submit time for the item's team; the finding stays open for review."""
     from app.audit.services import record
     from app.numbering import next_number
@@ -67,9 +67,12 @@ def dispatch_urgent(finding, answer, now: datetime) -> WorkOrder:
 
     site = db.session.get(Site, finding.site_id)
     item = answer.item
-    team = db.session.scalar(select(Team).where(Team.site_id == site.id, Team.code == team_for_category(item.category)))
+    team = db.session.scalar(select(Team).where(Team.site_id == site.id, Team.code == team_for_category(item.category))) \
+        or db.session.scalar(select(Team).where(Team.site_id == site.id).order_by(Team.id).limit(1))
+    if team is None:  # a site without teams cannot dispatch; the finding stays open at the top of the queue
+        return None
     order = WorkOrder(site_id=site.id, number=next_number(site.id, "work_order", now.year, "GD"), team_id=team.id,
-                      checkpoint_id=finding.checkpoint_id, item_code=item.code, item_id=item.id, title=item.text_zh,
+                      checkpoint_id=finding.checkpoint_id, item_code=item.code, item_id=item.id, title=item.text_zh[:200],
                       description=answer.note, priority="urgent", due_at=due_at(site, "urgent", now), created_at=now)
     db.session.add(order)
     db.session.flush()

@@ -135,3 +135,18 @@ def test_htmx_csrf_header_is_accepted(app, client, login_as):
     response = client.post(f"/admin/users/{user_id}/active", data={"active": "0"},
                            headers={"X-CSRFToken": token, "HX-Request": "true"})
     assert response.status_code == 303
+
+
+def test_admin_cannot_take_over_a_user_who_also_works_elsewhere(app, client, login_as):
+    who = login_as("admin")
+    with app.app_context():
+        from app.sites.models import Site
+
+        shared = make_user("supervisor", [db.session.get(Site, who["site_id"]), make_site()])
+        db.session.commit()
+        shared_id, shared_name = shared.id, shared.username
+    assert client.get(f"/admin/users/{shared_id}").status_code == 200  # may see a colleague of the site
+    token = csrf_from(client, "/admin/users")
+    assert client.post(f"/admin/users/{shared_id}/password", data={"password": "taken-over-1", "csrf_token": token}).status_code == 403
+    assert client.post(f"/admin/users/{shared_id}/active", data={"active": "0", "csrf_token": token}).status_code == 403
+    assert login(app.test_client(), shared_name).status_code == 303  # the old password still works

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from PIL import Image
@@ -81,9 +82,15 @@ def test_bad_photos_are_refused_and_nothing_is_stored(app, client, walking, name
 
 def test_a_bad_photo_beside_a_good_one_stores_neither(app, client, walking):
     _world, visit_id, item_id = walking
-    response = _fail_with(client, visit_id, item_id, [("good.jpg", jpeg_bytes()), ("bad.jpg", b"GIF89a nonsense")])
+    before = _files(app)
+    response = _fail_with(client, visit_id, item_id, [("good.jpg", jpeg_bytes(color=(1, 2, 3))), ("bad.jpg", b"GIF89a nonsense")])
     assert response.status_code == 400
     assert _counts(app) == (0, 0)
+    assert _files(app) == before  # the good photo's files went too
+
+
+def _files(app) -> set[str]:
+    return {os.path.join(root, name) for root, _dirs, names in os.walk(app.config["UPLOAD_DIR"]) for name in names}
 
 
 def test_pixel_bomb_is_refused(app, client, walking):

@@ -176,3 +176,22 @@ def test_a_new_round_has_no_missed_past(estate):
     round_.created_at = datetime(2026, 11, 23, 1, 0)  # Monday 09:00 local, inside the window
     db.session.commit()
     assert mark_missed(site, datetime(2026, 11, 25, 2, 0)) == 2  # Monday and Tuesday only
+
+
+def test_editing_windows_keeps_a_log_under_way_on_its_window(estate):
+    from app.patrols.round_services import save_round
+
+    site, user, cp = estate
+    round_ = make_round(site, [cp], [user], windows=[(time(8), time(12))])
+    round_.created_at = datetime(2026, 11, 1)
+    db.session.commit()
+    log = start_round(user, round_, MON_10)
+    save_round(site.id, {"name_zh": "早巡", "name_en": "Early", "schedule_kind": "daily", "weekdays": [], "month_day": None,
+                         "assignee_ids": [user.id], "team_id": None,
+                         "windows": [{"starts": time(6), "ends": time(7)}, {"starts": time(8), "ends": time(12)}]},
+               user, round_)
+    due = {(d.occurrence.position, d.state(MON_10)) for d in due_today(user, site, MON_10)}
+    assert (log.window_position, "in_progress") in due  # still matched, not re-labelled as a new window
+    assert mark_missed(site, MON_10, lookback_days=0) == 1  # only the new 06:00–07:00 window is missed
+    db.session.refresh(log)
+    assert log.status == "in_progress"

@@ -79,8 +79,8 @@ def test_scan_outside_open_rounds_offers_to_start_and_goes_straight_there(app, w
     response = walker.get(f"/c/{world.tokens[1]}")
     assert response.status_code == 200
     body = response.get_data(as_text=True)
-    assert f"/patrol/rounds/{world.round_id}/start" in body and f'value="{world.checkpoint_ids[1]}"' in body
-    started = _start(walker, world, checkpoint_id=world.checkpoint_ids[1])
+    assert f"/patrol/rounds/{world.round_id}/start" in body and f'value="{world.tokens[1]}"' in body
+    started = _start(walker, world, token=world.tokens[1])
     assert "/patrol/visits/" in started.headers["Location"]
 
 
@@ -318,3 +318,33 @@ def test_visits_too_close_in_time_are_flagged(app, walker, world):
     with app.app_context():
         second = db.session.scalar(select(Visit).where(Visit.checkpoint_id == world.checkpoint_ids[1]))
         assert second.flags == "too_fast"
+
+
+@pytest.mark.parametrize("extra", [{"checkpoint_id": "1", "method": "qr"}, {"token": "forged-token-that-is-long"}, {"method": "bogus"}])
+def test_start_cannot_forge_a_visit(app, walker, world, extra):
+    response = _start(walker, world, **extra)
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Visit)) == 0
+
+
+def test_location_cannot_change_a_submitted_log(app, walker, world):
+    for index in range(4):
+        _answer_all(app, walker, world, index)
+    log = _log(app, world.round_id)
+    walker.post(f"/patrol/logs/{log.id}/submit", data={"csrf_token": _token(walker)})
+    with app.app_context():
+        visit_id = db.session.scalar(select(Visit.id).where(Visit.checkpoint_id == world.checkpoint_ids[1]))
+    data = {"latitude": "31.2", "longitude": "121.4", "accuracy": "5", "csrf_token": _token(walker)}
+    assert walker.post(f"/patrol/visits/{visit_id}/location", data=data).status_code == 409
+    with app.app_context():
+        assert db.session.get(Visit, visit_id).latitude is None
+
+
+def test_location_from_someone_not_walking_is_refused(app, client, world):
+    walker = app.test_client()
+    login(walker, world.patroller)
+    visit_id, _items = _visit(app, walker, world, index=1)
+    login(client, world.colleague)
+    data = {"latitude": "31.2", "longitude": "121.4", "accuracy": "5", "csrf_token": _token(client)}
+    assert client.post(f"/patrol/visits/{visit_id}/location", data=data).status_code == 403

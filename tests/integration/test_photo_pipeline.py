@@ -114,10 +114,20 @@ def test_the_same_photo_twice_is_stored_once(uploads, people):
     assert os.stat(os.path.join(uploads, first.path)).st_mtime_ns == written  # not processed again
     assert len(listing(uploads)) == 4  # <site>/, <site>/<aa>/, the display and its thumbnail; no temp file left
     site, _ = people
-    assert first.path.startswith(f"{site.id}/{first.sha256[:2]}/{first.sha256}")
+    assert first.path.startswith(f"{site.id}/") and first.path.endswith(".jpg")
     db.session.add_all([first, second])
     db.session.commit()
     assert db.session.scalar(select(func.count()).select_from(Photo).where(Photo.sha256 == first.sha256)) == 2
+
+
+def test_the_same_photo_with_another_stamp_is_stored_apart(uploads, people):
+    """A picture re-used for another visit must carry that visit's stamp, not the first one's."""
+    data = encode(gradient(1200, 900))
+    first = ingest(data, people, stamp_lines=["2026-11-23 09:00", "1栋楼梯间", "张伟"])
+    second = ingest(data, people, stamp_lines=["2026-11-24 10:00", "2栋大堂", "李娜"])
+    assert first.sha256 == second.sha256  # the same camera picture
+    assert first.path != second.path
+    assert stored(uploads, first.path).tobytes() != stored(uploads, second.path).tobytes()
 
 
 # --- other formats accepted --------------------------------------------------------------------------------------
