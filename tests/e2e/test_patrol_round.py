@@ -82,11 +82,79 @@ def test_patroller_walks_a_checkpoint_and_submits(app, phone, live_server, e2e_c
     from app.patrols.models import PatrolLog
     from app.photos.models import Photo
 
+    _finding_to_closed_work_order(app, browser_contexts(phone), live_server, e2e_checkpoint, photo)
+
     with app.app_context():
         log = db.session.scalar(select(PatrolLog).where(PatrolLog.round_id == e2e_checkpoint["round_id"],
                                                         PatrolLog.number.is_not(None)))
         assert log.status == "signed" and log.score < 1
         finding = db.session.scalar(select(Finding).where(Finding.checkpoint_id == e2e_checkpoint["checkpoint_id"]))
-        assert finding is not None and finding.status == "open"
+        assert finding is not None and finding.status == "approved"
         photos = db.session.scalars(select(Photo).where(Photo.answer_id == finding.answer_id)).all()
         assert len(photos) == 1 and photos[0].width <= 2048
+
+
+def browser_contexts(page):
+    """Other people's phones: new contexts of the same browser, each with its own session."""
+    browser = page.context.browser
+
+    def open_phone():
+        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN", is_mobile=True, has_touch=True)
+        return context.new_page()
+
+    return open_phone
+
+
+def _sign_in(page, base, username):
+    LoginPage(page, base).open().sign_in(username, "demo-pass")
+    page.wait_for_load_state("networkidle")
+
+
+def _finding_to_closed_work_order(app, open_phone, base, e2e_checkpoint, photo):
+    """super1 approves the finding, maint1 claims, starts and finishes with a photo, patrol1 verifies on site."""
+    from app.findings.models import Finding
+
+    with app.app_context():
+        finding_id = db.session.scalar(select(Finding.id).where(Finding.checkpoint_id == e2e_checkpoint["checkpoint_id"]))
+
+    boss = open_phone()
+    _sign_in(boss, base, "super1")
+    boss.goto(f"{base}/review/findings")
+    card = boss.locator("li.finding").filter(has=boss.locator(f'input[value="{finding_id}"]'))
+    card.locator("summary").click()
+    card.get_by_label("班组").select_option("engineering")
+    card.get_by_role("button", name="批准：生成工单").click()
+    boss.get_by_text("已批准：工单").wait_for()
+    with app.app_context():
+        order_id = db.session.get(Finding, finding_id).work_order_id
+    assert order_id
+
+    worker = open_phone()
+    _sign_in(worker, base, "maint1")
+    worker.goto(f"{base}/work-orders/{order_id}")
+    worker.get_by_role("button", name="接单").click()
+    worker.get_by_role("button", name="开始维修").click()
+    worker.get_by_label("处理情况").fill("已更换灯管")
+    worker.locator('input[type="file"]').set_input_files(str(photo))
+    worker.get_by_role("button", name="标记完成").click()
+    worker.get_by_text("等待现场验证").first.wait_for()
+
+    verifier = open_phone()
+    _sign_in(verifier, base, "patrol1")
+    verifier.goto(f"{base}/c/{e2e_checkpoint['token']}")  # at the checkpoint: the label lists the repair to verify
+    verifier.get_by_role("link", name=re.compile("GD-")).first.click()
+    verifier.locator('form:has(button:text("已修复：关闭工单")) input[type="file"]').set_input_files(str(photo))
+    verifier.get_by_role("button", name="已修复：关闭工单").click()
+    verifier.get_by_text("现场验证通过，工单已关闭。").wait_for()
+    story = verifier.locator("ol.story").inner_text()
+    assert "三楼楼梯灯不亮" in story and "已更换灯管" in story and "现场验证：已修复" in story
+    assert_fits_phone(verifier)
+    screenshot(verifier, "work-order-closed-zh")
+    for page in (boss, worker, verifier):
+        page.context.close()
+
+    from app.work_orders.models import WorkOrder
+
+    with app.app_context():
+        order = db.session.get(WorkOrder, order_id)
+        assert order.status == "closed" and order.verified_by_id != order.done_by_id
