@@ -43,6 +43,28 @@ def register(app: Flask) -> None:
         total = sum(mark_missed(site, now) for site in db.session.scalars(select(Site)))
         click.echo(f"missed rounds recorded: {total}")
 
+    @app.cli.group("audit")
+    def audit():
+        """The tamper-evident audit trail."""
+
+    @audit.command("seal")
+    def audit_seal():
+        """Seal events not yet in the hash chain (each request seals its own; this catches up)."""
+        from app.audit.chain import seal_pending
+
+        click.echo(f"sealed: {seal_pending()}")
+
+    @audit.command("verify")
+    def audit_verify():
+        """Check the hash chain; exit 1 naming the first event that was edited, removed or moved."""
+        from app.audit.chain import verify_chain
+
+        report = verify_chain()
+        if report.broken_seq is not None:
+            click.echo(f"BROKEN at event #{report.broken_seq} ({report.reason}); {report.checked} events before it hold")
+            raise SystemExit(1)
+        click.echo(f"audit chain intact: {report.checked} events, {report.unsealed} not yet sealed")
+
     @app.cli.command("accounts")
     def accounts():
         """List the demo accounts and their passwords."""

@@ -119,6 +119,18 @@ def register(app: Flask) -> None:
         return record.name(lang()) if record is not None else ""
 
     @app.after_request
+    def seal_audit_events(response):
+        """Seal this request's audit events into the hash chain (its own connection and transaction)."""
+        if g.pop("audit_written", False):
+            from app.audit.chain import seal_pending
+
+            try:
+                seal_pending()
+            except Exception:  # noqa: BLE001 — sealing must never fail a response; the next request or cron seals
+                app.logger.exception("audit sealing deferred")
+        return response
+
+    @app.after_request
     def security_headers(response):
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")

@@ -59,8 +59,15 @@ def _empty_tables(request):
             if conn.dialect.name == "postgresql":
                 conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
             else:
+                # The audit table refuses DELETE (append-only trigger): lift it for the wipe, then put it back.
+                guards = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                           "AND tbl_name = 'audit_events'")).all()
+                for name, _sql in guards:
+                    conn.execute(text(f"DROP TRIGGER {name}"))
                 for name in tables:
                     conn.execute(text(f"DELETE FROM {name}"))
+                for _name, sql in guards:
+                    conn.execute(text(sql))
 
 
 @pytest.fixture

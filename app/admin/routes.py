@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from app.admin import bp
 from app.admin.schemas import PasswordResetSchema, UserCreateSchema, form_to_dict
@@ -110,3 +111,16 @@ def user_active(user_id: int):
         return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
     flash(_("User reactivated.") if active else _("User deactivated. Their records are kept."), "success")
     return redirect(url_for("admin.user_detail", user_id=user.id), code=303)
+
+
+@bp.get("/audit")
+@role_required("admin")
+def audit():
+    """The audit trail of the current site, newest first, and whether the hash chain holds."""
+    from app.audit.chain import verify_chain
+    from app.audit.models import AuditEvent
+
+    query = (select(AuditEvent).where(AuditEvent.site_id == current_site().id)
+             .order_by(AuditEvent.id.desc()).options(selectinload(AuditEvent.actor)))
+    page = db.paginate(query, page=page_number(), per_page=50, error_out=False)
+    return render_template("admin/audit.html", page=page, report=verify_chain())

@@ -21,6 +21,10 @@ class AuditEvent(db.Model):
     object_id: Mapped[int | None]
     address: Mapped[str | None] = mapped_column(String(64))
     details: Mapped[dict | None] = mapped_column(JSON)
+    # The hash chain, assigned by the sealer in commit order: seq 1, 2, 3…; each hash covers the previous one.
+    seq: Mapped[int | None] = mapped_column(unique=True)
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     actor = relationship("User")
 

@@ -1,7 +1,7 @@
 """Writing the audit trail. Callers add the event in the same transaction as the change."""
 from __future__ import annotations
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from flask_login import current_user
 
 from app.audit.models import AuditEvent
@@ -31,4 +31,6 @@ def record(action: str, obj=None, *, site_id: int | None = None, actor=None, **d
         details={k: v for k, v in details.items() if v is not None} or None,
     )
     db.session.add(event)
+    if has_request_context():
+        g.audit_written = True  # sealed into the hash chain once the request is done
     return event
