@@ -11,6 +11,16 @@ from app.extensions import db
 SYSTEM = object()  # pass as actor= for what the app does by itself (e.g. recording a missed round)
 
 
+def _site_of(obj) -> int | None:
+    """The site an event belongs to: the record's own, a site itself, or a person's first site."""
+    if getattr(obj, "site_id", None) is not None:
+        return obj.site_id
+    if obj.__class__.__name__ == "Site":
+        return obj.id
+    sites = getattr(obj, "sites", None)
+    return min(s.id for s in sites) if sites else None
+
+
 def record(action: str, obj=None, *, site_id: int | None = None, actor=None, **details) -> AuditEvent:
     """Add an audit event for `action` on `obj` to the session (committed with the change)."""
     if actor is SYSTEM:
@@ -18,7 +28,7 @@ def record(action: str, obj=None, *, site_id: int | None = None, actor=None, **d
     elif actor is None and has_request_context() and current_user and current_user.is_authenticated:
         actor = current_user
     if site_id is None and obj is not None:
-        site_id = getattr(obj, "site_id", None)
+        site_id = _site_of(obj)
     if obj is not None and getattr(obj, "id", 0) is None:
         db.session.flush()  # a new record needs its id before the trail can name it
     event = AuditEvent(

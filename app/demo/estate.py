@@ -19,6 +19,8 @@ USERS = [
     ("super1", "王芳", "supervisor", None, "customer-service supervisor: reviews findings and logs"),
     ("maint1", "刘强", "maintenance", "engineering", "engineering (plumbing, electrical) team"),
     ("clean1", "陈静", "maintenance", "cleaning", "cleaning team"),
+    ("guard1", "孙磊", "maintenance", "security", "security team (fire equipment, access control)"),
+    ("green1", "周敏", "maintenance", "greening", "greening team"),
     ("admin", "赵敏", "admin", None, "site administrator"),
 ]
 

@@ -22,7 +22,7 @@ from app.work_orders.services import team_for_category
 
 FAIL_RATE = 0.015
 MISS_RATE = 0.04
-TEAM_MEMBER = {"engineering": "maint1", "cleaning": "clean1"}
+TEAM_MEMBER = {"engineering": "maint1", "cleaning": "clean1", "security": "guard1", "greening": "green1"}
 
 
 class HistoryWriter:
@@ -124,16 +124,15 @@ class HistoryWriter:
         member = self.users.get(TEAM_MEMBER.get(team_code, ""))
         age = now - created
         if member is None or age < timedelta(hours=1):
-            return order  # greening and security have no demo staff: their tasks wait
+            return order  # just dispatched: still waiting for the team
         order.status, order.claimed_by, order.claimed_at = "claimed", member, created + timedelta(minutes=20)
         if age > timedelta(days=1):
             order.status, order.started_at = "in_progress", order.claimed_at + timedelta(minutes=25)
         if age > timedelta(days=2):
             order.status, order.done_by, order.done_at = "done", member, order.started_at + timedelta(hours=2)
-        if age > timedelta(days=3):
-            order.status, order.verified_by, order.verified_at = "verified", self.users["super1"], order.done_at + timedelta(minutes=9)
-        if age > timedelta(days=5):
-            order.status, order.closed_at = "closed", order.verified_at + timedelta(days=1)
+        if age > timedelta(days=3):  # verified on site by someone else, which closes it
+            order.status, order.verified_by, order.verified_at = "closed", self.users["super1"], order.done_at + timedelta(minutes=9)
+            order.closed_at = order.verified_at
         return order
 
     def _sign(self, log: PatrolLog, walker: User, now: datetime) -> None:
