@@ -21,7 +21,8 @@ LABELS: dict[str, dict[str, object]] = {
     "schedule": {"daily": _l("Daily"), "shift": _l("Every shift"), "weekly": _l("Weekly"), "monthly": _l("Monthly")},
     "event": {"work_order_claim": _l("Claimed"), "work_order_start": _l("Work started"), "work_order_finish": _l("Marked done"),
               "work_order_verify_pass": _l("Verified on site: fixed"), "work_order_verify_fail": _l("Verified on site: not fixed, reopened"),
-              "work_order_dispatched_urgent": _l("Dispatched at once (urgent)")},
+              "work_order_dispatched_urgent": _l("Dispatched at once (urgent)"),
+              "work_order_reassigned": _l("Team or priority changed")},
     "team": {"engineering": _l("Engineering"), "cleaning": _l("Cleaning"), "greening": _l("Greening"), "security": _l("Security")},
     "category": {
         "fire_safety": _l("Fire safety"), "electrical": _l("Electrical"), "plumbing": _l("Plumbing"), "gas": _l("Gas"),

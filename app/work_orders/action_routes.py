@@ -11,7 +11,7 @@ from app.model_helpers import utcnow
 from app.patrols.errors import PatrolError
 from app.work_orders import bp
 from app.work_orders.models import WorkOrder
-from app.work_orders.transitions import transition
+from app.work_orders.transitions import reassign, transition
 
 ACTIONS = {"claim", "start", "finish", "verify_pass", "verify_fail"}
 
@@ -54,4 +54,19 @@ def act(order_id: int, action: str):
                 "verify_pass": _("Verified on site: the work order is closed."),
                 "verify_fail": _("Verification failed: the work order is reopened for the team.")}
     flash(messages[action], "success")
+    return redirect(url_for("work_orders.detail", order_id=order.id), code=303)
+
+
+@bp.post("/<int:order_id>/reassign")
+@role_required("supervisor")
+def reassign_order(order_id: int):
+    order = get_in_my_sites(WorkOrder, order_id)
+    try:
+        reassign(order, current_user, utcnow(), request.form.get("team") or None, request.form.get("priority") or None,
+                 request.form.get("reason", ""))
+    except PatrolError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return redirect(url_for("work_orders.detail", order_id=order.id), code=303)
+    flash(_("Work order changed."), "success")
     return redirect(url_for("work_orders.detail", order_id=order.id), code=303)

@@ -68,3 +68,42 @@ def transition(order: WorkOrder, action: str, user, now: datetime, note: str | N
     db.session.commit()
     db.session.refresh(order)
     return order
+
+
+def reassign(order: WorkOrder, user, now: datetime, team_code: str | None, priority: str | None, reason: str) -> WorkOrder:
+    """A supervisor moves an open order to another team or priority, with the reason on record."""
+    from sqlalchemy import select
+
+    from app.work_orders.models import PRIORITIES, Team
+    from app.work_orders.services import OPEN_STATUSES, due_at
+
+    if user.role != "supervisor" or order.site_id not in user.site_ids:
+        raise PatrolError(_("Only a supervisor of this site can reassign work orders."), 403)
+    if order.status not in OPEN_STATUSES or order.status == "done":
+        raise PatrolError(refusal_message("not_allowed_from_state"), 409)
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        raise PatrolError(_("Say why the work order is changed."), 400, "reason")
+    team = db.session.scalar(select(Team).where(Team.site_id == order.site_id, Team.code == team_code)) if team_code else order.team
+    if team is None:
+        raise PatrolError(_("Choose a team of this site."), 400, "team")
+    priority = priority or order.priority
+    if priority not in PRIORITIES:
+        raise PatrolError(_("Choose a priority."), 400, "priority")
+    before = {"team": order.team.code, "priority": order.priority}
+    values = {"team_id": team.id, "priority": priority}
+    if priority != order.priority:
+        values["due_at"] = due_at(order.site, priority, order.created_at)
+    if team.id != order.team_id:  # a new team starts from its own queue
+        values.update(status="new", claimed_by_id=None, claimed_at=None, started_at=None)
+    changed = db.session.execute(
+        update(WorkOrder).where(WorkOrder.id == order.id, WorkOrder.status == order.status).values(**values)
+    ).rowcount
+    if changed != 1:
+        db.session.rollback()
+        raise PatrolError(refusal_message("not_allowed_from_state"), 409)
+    record("work_order_reassigned", order, actor=user, before=before, after={"team": team.code, "priority": priority},
+           note=reason, site_id=order.site_id)
+    db.session.commit()
+    db.session.refresh(order)
+    return order

@@ -170,3 +170,25 @@ def test_urgent_unclaimed_orders_show_on_every_page_until_claimed(app):
     assert 'class="urgent-banner"' not in cleaner.get("/work-orders/").get_data(as_text=True)
     _act(maint, urgent_id, "claim")
     assert 'class="urgent-banner"' not in boss.get("/review/findings").get_data(as_text=True)
+
+
+def test_supervisor_reassigns_with_a_reason(app, order_id):
+    boss = app.test_client()
+    login(boss, "super1", "demo-pass")
+    token = csrf_from(boss, f"/work-orders/{order_id}")
+    boss.post(f"/work-orders/{order_id}/reassign", data={"csrf_token": token, "team": "cleaning", "priority": "urgent"})
+    with app.app_context():
+        assert db.session.get(WorkOrder, order_id).team.code == "engineering"  # no reason: refused
+    boss.post(f"/work-orders/{order_id}/reassign", data={"csrf_token": token, "team": "cleaning", "priority": "urgent",
+                                                          "reason": "属保洁范围"})
+    with app.app_context():
+        order = db.session.get(WorkOrder, order_id)
+        assert (order.team.code, order.priority, order.status) == ("cleaning", "urgent", "new")
+        assert (order.due_at - order.created_at).total_seconds() == 2 * 3600
+        event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "work_order_reassigned"))
+        assert event.details["note"] == "属保洁范围" and event.details["before"]["team"] == "engineering"
+    assert "属保洁范围" in boss.get(f"/work-orders/{order_id}").get_data(as_text=True)
+    worker = app.test_client()
+    login(worker, "maint1", "demo-pass")
+    assert worker.post(f"/work-orders/{order_id}/reassign", data={"csrf_token": csrf_from(worker, "/work-orders/"),
+                                                                   "team": "engineering", "reason": "x"}).status_code == 403
