@@ -28,6 +28,7 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     full_name: Mapped[str] = mapped_column(String(120))
     password_hash: Mapped[str] = mapped_column(String(255))
+    signing_pin_hash: Mapped[str | None] = mapped_column(String(255))  # optional 6-digit PIN for signing logs
     role: Mapped[str] = mapped_column(String(16))
     team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(8))
@@ -60,6 +61,15 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)
+
+    def set_signing_pin(self, pin: str) -> None:
+        self.signing_pin_hash = generate_password_hash(pin, method="scrypt")
+
+    def check_signing_secret(self, secret: str) -> bool:
+        """Signing re-checks the password, or the personal signing PIN when one is set."""
+        if self.check_password(secret):
+            return True
+        return bool(self.signing_pin_hash) and check_password_hash(self.signing_pin_hash, secret)
 
     def end_sessions(self) -> None:
         self.session_token = secrets.token_hex(16)

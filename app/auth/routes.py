@@ -10,6 +10,7 @@ from marshmallow import ValidationError
 
 from app.audit.services import record
 from app.auth import bp
+from app.auth.guards import role_required
 from app.auth.schemas import LanguageSchema, LoginSchema
 from app.auth.services import LoginError, ThrottlePolicy, authenticate
 from app.extensions import db
@@ -89,3 +90,28 @@ def language():
         record("set_language", current_user, locale=data["locale"])
         db.session.commit()
     return redirect(safe_next(data["next"]) or url_for("main.index"), code=303)
+
+
+WEAK_PINS = {"000000", "111111", "123456", "654321", "123123", "888888", "666666", "121212"}
+
+
+@bp.route("/account/pin", methods=["GET", "POST"])
+@role_required("patroller", "supervisor", "maintenance", "admin")
+def signing_pin():
+    """Set a personal 6-digit PIN, so signing a log on a colleague's phone needs no full password."""
+    errors = {}
+    if request.method == "POST":
+        pin = (request.form.get("pin") or "").strip()
+        if not current_user.check_password(request.form.get("password") or ""):
+            errors["password"] = _("Wrong password.")
+        elif not (len(pin) == 6 and pin.isdigit()) or pin in WEAK_PINS or len(set(pin)) < 3:
+            errors["pin"] = _("Choose 6 digits that are not easy to guess (not 123456 or 000000).")
+        elif pin != (request.form.get("pin_again") or "").strip():
+            errors["pin_again"] = _("The two PINs differ.")
+        else:
+            current_user.set_signing_pin(pin)
+            record("signing_pin_set", current_user)
+            db.session.commit()
+            flash(_("Your signing PIN is set."), "success")
+            return redirect(home_url_for(current_user), code=303)
+    return render_template("auth/pin.html", errors=errors), 400 if errors else 200

@@ -35,7 +35,7 @@ def verify_signer(user: User | None, username: str, password: str, address: str)
     if wait:
         minutes = max(1, -(-wait // 60))
         raise PatrolError(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes), 429, "password")
-    if user is None or not user.active or not user.check_password(password or ""):
+    if user is None or not user.active or not user.check_signing_secret(password or ""):
         db.session.add(LoginFailure(username=name, address=address))
         record("signature_refused", user, username=name)
         db.session.commit()

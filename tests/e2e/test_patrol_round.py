@@ -72,7 +72,7 @@ def test_patroller_walks_a_checkpoint_and_submits(app, phone, live_server, e2e_c
     phone.get_by_role("button", name="作为执行人签名").click()
     phone.get_by_text("已作为执行人签名").wait_for()
     phone.get_by_label("同事的用户名").fill("patrol2")
-    phone.get_by_label("同事的密码").fill("demo-pass")
+    phone.get_by_label("同事的密码或签名 PIN 码").fill("demo-pass")
     phone.get_by_role("button", name="作为见证人签名").click()
     phone.get_by_text("李娜 已作为见证人签名").wait_for()
     assert_fits_phone(phone)

@@ -27,6 +27,7 @@ PAGES = [
     ("/admin/users", {"admin"}),
     ("/admin/users/new", {"admin"}),
     ("/admin/checklists/", {"admin", "supervisor"}),
+    ("/account/pin", {"patroller", "supervisor", "maintenance", "admin"}),
 ]
 
 

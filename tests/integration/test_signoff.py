@@ -200,3 +200,19 @@ def test_supervisor_approves_only_after_both_signatures(app, client, submitted):
     _post(boss, f"/sign/logs/{log_id}/reviewed", password="pass-word-1")
     assert _status(app, log_id) == "reviewed"
     assert _signatures(app, log_id)["reviewed"] == _user_id(app, "boss")
+
+
+def test_colleague_signs_with_a_personal_pin(app, client, submitted):
+    world, log_id = submitted
+    colleague = app.test_client()
+    login(colleague, world.colleague)
+    token = csrf_from(colleague, "/patrol/")
+    weak = colleague.post("/account/pin", data={"csrf_token": token, "password": "pass-word-1", "pin": "123456", "pin_again": "123456"})
+    assert weak.status_code == 400
+    wrong = colleague.post("/account/pin", data={"csrf_token": token, "password": "nope", "pin": "274913", "pin_again": "274913"})
+    assert wrong.status_code == 400
+    assert colleague.post("/account/pin", data={"csrf_token": token, "password": "pass-word-1", "pin": "274913",
+                                                "pin_again": "274913"}).status_code == 303
+    _post(client, f"/sign/logs/{log_id}/witnessed", username=world.colleague, password="274913")
+    assert _signatures(app, log_id) == {"witnessed": _user_id(app, world.colleague)}
+    assert login(app.test_client(), world.colleague, "274913").status_code == 401  # a PIN is not a password
