@@ -15,3 +15,9 @@ def _first(messages) -> str:
 def field_errors(exc: ValidationError) -> dict[str, str]:
     messages = exc.messages if isinstance(exc.messages, dict) else {"form": exc.messages}
     return {field: _first(value) for field, value in messages.items()}
+
+
+def clean_text(value, limit: int) -> str:
+    """Trimmed text without control characters (NUL bytes break PostgreSQL), cut to `limit` characters."""
+    text = "".join(ch for ch in (value or "") if ch in "\n\t" or ch.isprintable()).strip()
+    return text[:limit]

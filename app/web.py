@@ -37,7 +37,9 @@ def page_number() -> int:
 
 def bounded_id(raw: str | None) -> int:
     """An id from a query string, or 0 (matches nothing) when absent, not a number or beyond the database's range."""
-    return int(raw) if raw and raw.isdigit() and int(raw) <= MAX_ID else 0
+    if not raw or not raw.isascii() or not raw.isdigit() or len(raw) > 10:
+        return 0
+    return int(raw) if int(raw) <= MAX_ID else 0
 
 
 def home_url_for(user) -> str:

@@ -57,7 +57,9 @@ def _empty_tables(request):
         tables = [t.name for t in reversed(db.metadata.sorted_tables)]
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
+                conn.execute(text("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_truncate"))
                 conn.execute(text("TRUNCATE " + ", ".join(tables) + " RESTART IDENTITY CASCADE"))
+                conn.execute(text("ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_truncate"))
             else:
                 # The audit table refuses DELETE (append-only trigger): lift it for the wipe, then put it back.
                 guards = conn.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "

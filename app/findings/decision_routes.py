@@ -13,6 +13,7 @@ from app.findings.review import approve, merge, reject
 from app.i18n import lang
 from app.model_helpers import utcnow
 from app.patrols.errors import PatrolError
+from app.web import bounded_id
 
 
 def _back():
@@ -62,7 +63,7 @@ def merge_one(finding_id: int):
 @bp.post("/findings/bulk-approve")
 @role_required("supervisor")
 def bulk_approve():
-    ids = [int(v) for v in request.form.getlist("finding_ids") if v.isdigit()][:100]
+    ids = [i for i in (bounded_id(v) for v in request.form.getlist("finding_ids")) if i][:100]
     done, failed = 0, 0
     for finding_id in ids:
         finding = db.session.get(Finding, finding_id)

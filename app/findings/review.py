@@ -10,6 +10,7 @@ from app.audit.services import record
 from app.extensions import db
 from app.findings.models import Finding
 from app.numbering import next_number
+from app.validation import clean_text
 from app.patrols.errors import PatrolError
 from app.work_orders.models import PRIORITIES, Team, WorkOrder
 from app.work_orders.services import OPEN_STATUSES, due_at, team_for_category
@@ -66,7 +67,7 @@ def approve(finding: Finding, user, now: datetime, team_code: str | None = None,
 
 def reject(finding: Finding, user, now: datetime, reason: str) -> None:
     _check(finding, user)
-    reason = (reason or "").strip()
+    reason = clean_text(reason, 500)
     if not reason:
         raise PatrolError(_("Say why the finding is rejected."), 400, "reason")
     _claim(finding, "rejected", user, now, reject_reason=reason[:500])
@@ -79,6 +80,7 @@ def merge_target(finding: Finding) -> WorkOrder | None:
     return db.session.scalar(select(WorkOrder).where(
         WorkOrder.site_id == finding.site_id, WorkOrder.checkpoint_id == finding.checkpoint_id,
         WorkOrder.item_code == finding.item_code, WorkOrder.status.in_(OPEN_STATUSES),
+        WorkOrder.id != (finding.work_order_id or 0),
     ).order_by(WorkOrder.created_at.desc()).limit(1))
 
 

@@ -25,6 +25,7 @@ def queue_query(site_id: int, status: str = "open"):
         .where(Finding.site_id == site_id, Finding.status == status)
         .options(
             selectinload(Finding.checkpoint),
+            selectinload(Finding.work_order),
             selectinload(Finding.answer).selectinload(Answer.item),
             selectinload(Finding.answer).selectinload(Answer.photos),
         )

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
-from app.patrols.models import Answer, PatrolLog, Visit
+from app.patrols.models import Answer, CheckpointSkip, PatrolLog, Visit
 
 
 def _iso(value) -> str | None:
@@ -21,7 +21,9 @@ def canonical_content(log: PatrolLog) -> dict:
         select(Visit).where(Visit.log_id == log.id).order_by(Visit.checkpoint_id)
         .options(selectinload(Visit.answers).selectinload(Answer.item), selectinload(Visit.answers).selectinload(Answer.photos))
     ).all()
+    skips = db.session.scalars(select(CheckpointSkip).where(CheckpointSkip.log_id == log.id).order_by(CheckpointSkip.checkpoint_id)).all()
     return {
+        "skips": [{"checkpoint_id": s.checkpoint_id, "reason": s.reason, "user_id": s.user_id} for s in skips],
         "log": {"number": log.number, "round_id": log.round_id, "local_date": log.local_date.isoformat(),
                 "window": log.window_position, "started_at": _iso(log.started_at), "submitted_at": _iso(log.submitted_at)},
         "visits": [

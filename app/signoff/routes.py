@@ -19,6 +19,7 @@ from app.model_helpers import utcnow
 from app.patrols.errors import PatrolError
 from app.patrols.models import Answer, PatrolLog, Visit
 from app.signoff import bp
+from app.validation import clean_text
 from app.signoff.content import content_hash
 from app.signoff.services import (COSIGN_MINUTES, cosign_token, cosign_with_token, issue_cosign_token, sign,
                                   signature_is_valid, signatures_of, verify_signer)
@@ -84,7 +85,7 @@ def reviewed(log_id: int):
 def witnessed(log_id: int):
     """A colleague signs on the patroller's phone with their own username and password."""
     log = get_in_my_sites(PatrolLog, log_id)
-    username = (request.form.get("username") or "").strip().lower()
+    username = clean_text(request.form.get("username"), 64).lower()
     colleague = db.session.scalar(select(User).where(func.lower(User.username) == username)) if username else None
     try:
         signer = verify_signer(colleague, username, request.form.get("password", ""), request.remote_addr or "-")

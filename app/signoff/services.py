@@ -14,6 +14,7 @@ from app.audit.services import record
 from app.auth.models import LoginFailure, User
 from app.auth.services import ThrottlePolicy, check_throttle
 from app.extensions import db
+from app.validation import clean_text
 from app.patrols.errors import PatrolError
 from app.patrols.models import PatrolLog
 from app.signoff.content import content_hash
@@ -30,7 +31,7 @@ def _policy() -> ThrottlePolicy:
 
 def verify_signer(user: User | None, username: str, password: str, address: str) -> User:
     """Re-check a signer's password at the moment of signing (21 CFR 11.200); failures count toward the sign-in throttle."""
-    name = (username or "").strip().lower()[:64]
+    name = clean_text(username, 64).lower()
     wait = check_throttle(name, address, _policy())
     if wait:
         minutes = max(1, -(-wait // 60))
@@ -55,6 +56,12 @@ def sign(log: PatrolLog, signer: User, meaning: str, now: datetime) -> Signature
         raise PatrolError(_("Only a submitted log waiting for signatures can be signed."), 409)
     if signer.role not in SIGNER_ROLES or log.site_id not in signer.site_ids:
         raise PatrolError(_("Only patrollers and supervisors of this site can sign its logs."), 403)
+    # Lock the log row first: two people signing at the same moment are taken one after the other,
+    # so the second sees the first's signature and locks the log.
+    db.session.execute(update(PatrolLog).where(PatrolLog.id == log.id).values(status=PatrolLog.status))
+    db.session.refresh(log)
+    if log.status != "submitted":
+        raise PatrolError(_("Only a submitted log waiting for signatures can be signed."), 409)
     existing = signatures_of(log)
     if meaning in existing:
         raise PatrolError(_("This log has already been signed for that part."), 409)
@@ -64,8 +71,11 @@ def sign(log: PatrolLog, signer: User, meaning: str, now: datetime) -> Signature
         raise PatrolError(_("The witness must be a different colleague from the patroller."), 403)
     if any(s.user_id == signer.id for s in existing.values()):
         raise PatrolError(_("Two different people must sign."), 403)
+    digest = content_hash(log)
+    if any(not signature_is_valid(sig, digest) for sig in existing.values()):
+        raise PatrolError(_("The log changed after the first signature: it cannot be signed."), 409)
     signature = Signature(log_id=log.id, user_id=signer.id, full_name=signer.full_name, role=signer.role,
-                          meaning=meaning, content_sha256=content_hash(log), signed_at=now)
+                          meaning=meaning, content_sha256=digest, signed_at=now)
     db.session.add(signature)
     try:
         db.session.flush()
@@ -90,6 +100,8 @@ def review(log: PatrolLog, supervisor: User, now: datetime) -> Signature:
         raise PatrolError(_("Only a supervisor of this site can approve logs."), 403)
     if log.status != "signed":
         raise PatrolError(_("A log can be approved only after both signatures."), 409)
+    if any(sig.user_id == supervisor.id for sig in signatures_of(log).values()):
+        raise PatrolError(_("Someone who signed the log cannot also approve it."), 403)
     digest = content_hash(log)
     if not all(signature_is_valid(sig, digest) for sig in signatures_of(log).values()):
         raise PatrolError(_("The log changed after it was signed: it cannot be approved."), 409)

@@ -11,7 +11,9 @@ from app.model_helpers import utcnow
 from app.patrols.errors import PatrolError
 from app.work_orders import bp
 from app.work_orders.models import WorkOrder
-from app.work_orders.transitions import reassign, transition
+from app.photos.storage import discard_unreferenced
+from app.validation import clean_text
+from app.work_orders.transitions import check_transition, reassign, transition
 
 ACTIONS = {"claim", "start", "finish", "verify_pass", "verify_fail"}
 
@@ -38,15 +40,19 @@ def act(order_id: int, action: str):
     if action not in ACTIONS:
         abort(404)
     order = get_in_my_sites(WorkOrder, order_id)
-    note = (request.form.get("note") or "").strip()[:1000] or None
+    note = clean_text(request.form.get("note"), 1000) or None
     uploads = [f for f in request.files.getlist("photos") if f.filename]
+    photos = []
     try:
+        check_transition(order, action, current_user)  # refuse before any upload is processed
         ingest = _photo_ingest(order, current_user)
-        photos = [ingest(upload) for upload in uploads]
+        for upload in uploads:
+            photos.append(ingest(upload))
         transition(order, action, current_user, utcnow(), note=note, photos=photos,
                    require_photo=action in ("finish", "verify_pass", "verify_fail"))
     except PatrolError as exc:
         db.session.rollback()
+        discard_unreferenced(photos)
         flash(exc.message, "error")
         return redirect(url_for("work_orders.detail", order_id=order.id), code=303)
     messages = {"claim": _("Claimed. It is yours now."), "start": _("Work started."),

@@ -31,14 +31,20 @@ def refusal_message(reason: str) -> str:
     }[reason]
 
 
-def transition(order: WorkOrder, action: str, user, now: datetime, note: str | None = None, photos=(),
-               require_photo: bool = False) -> WorkOrder:
-    """Apply one action; the conditional UPDATE makes a concurrent second action find the state changed."""
+def check_transition(order: WorkOrder, action: str, user) -> str:
+    """The state `action` leads to, or a PatrolError saying why this person cannot do it now."""
     try:
         target = next_state(order.status, action)
         check_actor(order, action, user)
     except TransitionRefused as exc:
         raise PatrolError(refusal_message(exc.reason), 409 if exc.reason == "not_allowed_from_state" else 403) from None
+    return target
+
+
+def transition(order: WorkOrder, action: str, user, now: datetime, note: str | None = None, photos=(),
+               require_photo: bool = False) -> WorkOrder:
+    """Apply one action; the conditional UPDATE makes a concurrent second action find the state changed."""
+    target = check_transition(order, action, user)
     if require_photo and not photos:
         raise PatrolError(_("Add a photo of the result."), 400, "photos")
     if action == "verify_fail" and not note:

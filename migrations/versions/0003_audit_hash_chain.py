@@ -31,7 +31,7 @@ SQLITE_TRIGGERS = [
 POSTGRES_FUNCTION = """
 CREATE FUNCTION audit_events_append_only() RETURNS trigger AS $$
 BEGIN
-  IF TG_OP = 'DELETE' THEN
+  IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
     RAISE EXCEPTION 'audit events are append-only';
   END IF;
   IF OLD.seq IS NOT NULL OR """ + " OR ".join(f"NEW.{f} IS DISTINCT FROM OLD.{f}" for f in FIELDS) + """
@@ -52,6 +52,9 @@ def upgrade():
         op.execute(POSTGRES_FUNCTION)
         op.execute("CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events "
                    "FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()")
+        # TRUNCATE skips row triggers: refuse it with a statement trigger of its own.
+        op.execute("CREATE TRIGGER audit_events_no_truncate BEFORE TRUNCATE ON audit_events "
+                   "FOR EACH STATEMENT EXECUTE FUNCTION audit_events_append_only()")
     else:
         for statement in SQLITE_TRIGGERS:
             op.execute(statement)
@@ -59,6 +62,7 @@ def upgrade():
 
 def downgrade():
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER audit_events_no_truncate ON audit_events")
         op.execute("DROP TRIGGER audit_events_append_only ON audit_events")
         op.execute("DROP FUNCTION audit_events_append_only()")
     else:

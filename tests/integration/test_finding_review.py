@@ -165,3 +165,26 @@ def test_two_supervisors_approving_at_once_make_one_work_order(app, findings):
             WorkOrder.checkpoint_id == db.session.get(Finding, findings[0]).checkpoint_id,
             WorkOrder.created_at == NOW))
         assert orders_for_finding == 1
+
+
+def test_bulk_approve_ignores_odd_ids(app, client, findings):
+    login(client, "super1", "demo-pass")
+    token = csrf_from(client, "/review/findings")
+    response = client.post("/review/findings/bulk-approve",
+                           data={"csrf_token": token, "finding_ids": ["²", "99999999999999999999", "-1", "", str(findings[0])]})
+    assert response.status_code == 303
+    with app.app_context():
+        assert db.session.get(Finding, findings[0]).status == "approved"
+
+
+def test_an_urgent_finding_cannot_merge_into_its_own_order(app, findings):
+    with app.app_context():
+        finding = db.session.get(Finding, findings[0])
+        order = approve(finding, _super(app), NOW)
+        twin = Finding(site_id=finding.site_id, answer_id=findings_answer_copy(finding), checkpoint_id=finding.checkpoint_id,
+                       item_code=finding.item_code, severity="urgent", work_order_id=order.id)
+        db.session.add(twin)
+        db.session.commit()
+        with pytest.raises(PatrolError):
+            merge(twin, _super(app), NOW)
+        assert db.session.get(WorkOrder, order.id).repeat_count == 1

@@ -216,3 +216,57 @@ def test_colleague_signs_with_a_personal_pin(app, client, submitted):
     _post(client, f"/sign/logs/{log_id}/witnessed", username=world.colleague, password="274913")
     assert _signatures(app, log_id) == {"witnessed": _user_id(app, world.colleague)}
     assert login(app.test_client(), world.colleague, "274913").status_code == 401  # a PIN is not a password
+
+
+def test_performer_and_witness_signing_at_once_lock_the_log(app, client, submitted):
+    import threading
+
+    from app.auth.models import User
+    from app.model_helpers import utcnow
+    from app.patrols.errors import PatrolError
+    from app.signoff.services import sign
+
+    world, log_id = submitted
+    barrier, outcomes = threading.Barrier(2), []
+
+    def signing(username, meaning):
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.username == username))
+            log = db.session.get(PatrolLog, log_id)
+            barrier.wait()
+            try:
+                sign(log, user, meaning, utcnow())
+                outcomes.append("ok")
+            except PatrolError as exc:
+                outcomes.append(exc.status)
+            except Exception as exc:  # noqa: BLE001 — SQLite may refuse the second writer as locked
+                outcomes.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=signing, args=pair) for pair in ((world.patroller, "performed"), (world.colleague, "witnessed"))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    signed = _signatures(app, log_id)
+    if outcomes == ["ok", "ok"]:
+        assert _status(app, log_id) == "signed"  # never two signatures on an unlocked log
+    else:
+        assert len(signed) == 1 and _status(app, log_id) == "submitted"  # the loser may simply sign again
+    assert len(signed) == outcomes.count("ok")
+
+
+def test_a_signer_cannot_also_approve(app, client, submitted):
+    world, log_id = submitted
+    with app.app_context():
+        from app.sites.models import Site
+
+        make_user("supervisor", [db.session.get(Site, world.site_id)], username="boss")
+        db.session.commit()
+    _post(client, f"/sign/logs/{log_id}/performed", password="pass-word-1")
+    _post(client, f"/sign/logs/{log_id}/witnessed", username="boss", password="pass-word-1")
+    boss = app.test_client()
+    login(boss, "boss")
+    _post(boss, f"/sign/logs/{log_id}/reviewed", password="pass-word-1")
+    assert _status(app, log_id) == "signed"

@@ -192,3 +192,16 @@ def test_supervisor_reassigns_with_a_reason(app, order_id):
     login(worker, "maint1", "demo-pass")
     assert worker.post(f"/work-orders/{order_id}/reassign", data={"csrf_token": csrf_from(worker, "/work-orders/"),
                                                                    "team": "engineering", "reason": "x"}).status_code == 403
+
+
+def test_refused_action_processes_no_upload(app, order_id):
+    import os
+
+    def files():
+        return {os.path.join(r, n) for r, _d, names in os.walk(app.config["UPLOAD_DIR"]) for n in names}
+
+    before = files()
+    patroller = app.test_client()
+    login(patroller, "patrol1", "demo-pass")
+    _act(patroller, order_id, "finish", photo=True)
+    assert _status(app, order_id) == "new" and files() == before
