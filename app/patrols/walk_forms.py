@@ -39,13 +39,13 @@ def location_from(form) -> tuple[float, float, float] | None:
     return lat, lon, min(acc, 100_000.0)
 
 
-def ingest_for(visit, user):
-    """A function storing one uploaded photo for this visit, stamped with time, site, checkpoint and patroller."""
+def stamped_ingest(site, user, place: str):
+    """A function storing one uploaded photo, stamped with the time, site, place and person (水印).
+
+    Refusals come back as PatrolError on the form's photos field."""
     from app.photos.pipeline import PhotoError, ingest_photo
 
-    site = visit.log.site
-    checkpoint = visit.checkpoint
-    lines = [format_datetime(utcnow(), "yyyy-MM-dd HH:mm"), f"{site.name_zh} · {checkpoint.name_zh} ({checkpoint.code})", user.full_name]
+    lines = [format_datetime(utcnow(), "yyyy-MM-dd HH:mm"), f"{site.name_zh} · {place}", user.full_name]
 
     def ingest(upload):
         try:
@@ -54,3 +54,9 @@ def ingest_for(visit, user):
             raise PatrolError(exc.message, exc.status, "photos") from exc
 
     return ingest
+
+
+def ingest_for(visit, user):
+    """Photos of a checkpoint visit."""
+    checkpoint = visit.checkpoint
+    return stamped_ingest(visit.log.site, user, f"{checkpoint.name_zh} ({checkpoint.code})")

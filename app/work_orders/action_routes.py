@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, request, url_for
-from flask_babel import format_datetime, gettext as _
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from app.auth.guards import get_in_my_sites, role_required
 from app.extensions import db
 from app.model_helpers import utcnow
 from app.patrols.errors import PatrolError
+from app.patrols.walk_forms import stamped_ingest
 from app.work_orders import bp
 from app.work_orders.models import WorkOrder
 from app.photos.storage import discard_unreferenced
@@ -19,19 +20,9 @@ ACTIONS = {"claim", "start", "finish", "verify_pass", "verify_fail"}
 
 
 def _photo_ingest(order: WorkOrder, user):
-    from app.photos.pipeline import PhotoError, ingest_photo
-
-    site, checkpoint = order.site, order.checkpoint
-    lines = [format_datetime(utcnow(), "yyyy-MM-dd HH:mm"),
-             f"{site.name_zh} · {checkpoint.name_zh if checkpoint else ''} · {order.number}", user.full_name]
-
-    def ingest(upload):
-        try:
-            return ingest_photo(upload.stream, site=site, uploaded_by=user, stamp_lines=lines, tz_name=site.timezone)
-        except PhotoError as exc:
-            raise PatrolError(exc.message, exc.status, "photos") from exc
-
-    return ingest
+    """Photos of the work on an order, stamped with its checkpoint and number."""
+    place = f"{order.checkpoint.name_zh} · {order.number}" if order.checkpoint else order.number
+    return stamped_ingest(order.site, user, place)
 
 
 @bp.post("/<int:order_id>/<action>")
