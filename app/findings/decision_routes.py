@@ -21,43 +21,44 @@ def _back():
                     else url_for("findings.queue"), code=303)
 
 
-@bp.post("/findings/<int:finding_id>/approve")
-@role_required("supervisor")
-def approve_one(finding_id: int):
+def _decide(finding_id: int, decision):
+    """Apply one decision to a finding of my sites; `decision(finding)` returns the message to flash."""
     finding = get_in_my_sites(Finding, finding_id)
     try:
-        order = approve(finding, current_user, utcnow(), request.form.get("team") or None, request.form.get("priority") or None)
-        flash(_("Approved: work order %(number)s for %(team)s.", number=order.number, team=order.team.name(lang())), "success")
+        flash(decision(finding), "success")
     except PatrolError as exc:
         db.session.rollback()
         flash(exc.message, "error")
     return _back()
+
+
+@bp.post("/findings/<int:finding_id>/approve")
+@role_required("supervisor")
+def approve_one(finding_id: int):
+    def approved(finding):
+        order = approve(finding, current_user, utcnow(), request.form.get("team") or None, request.form.get("priority") or None)
+        return _("Approved: work order %(number)s for %(team)s.", number=order.number, team=order.team.name(lang()))
+
+    return _decide(finding_id, approved)
 
 
 @bp.post("/findings/<int:finding_id>/reject")
 @role_required("supervisor")
 def reject_one(finding_id: int):
-    finding = get_in_my_sites(Finding, finding_id)
-    try:
+    def rejected(finding):
         reject(finding, current_user, utcnow(), request.form.get("reason", ""))
-        flash(_("Finding rejected."), "success")
-    except PatrolError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    return _back()
+        return _("Finding rejected.")
+
+    return _decide(finding_id, rejected)
 
 
 @bp.post("/findings/<int:finding_id>/merge")
 @role_required("supervisor")
 def merge_one(finding_id: int):
-    finding = get_in_my_sites(Finding, finding_id)
-    try:
-        order = merge(finding, current_user, utcnow())
-        flash(_("Merged into work order %(number)s.", number=order.number), "success")
-    except PatrolError as exc:
-        db.session.rollback()
-        flash(exc.message, "error")
-    return _back()
+    def merged(finding):
+        return _("Merged into work order %(number)s.", number=merge(finding, current_user, utcnow()).number)
+
+    return _decide(finding_id, merged)
 
 
 @bp.post("/findings/bulk-approve")

@@ -51,49 +51,44 @@ def log(log_id: int):
     return render_template("signoff/log.html", **_summary(get_in_my_sites(PatrolLog, log_id)))
 
 
+def _sign_with_password(log_id: int, meaning: str, username: str, user: User | None, message):
+    """Re-check the signer's password or PIN, then sign; `message(signer, log)` is flashed on success."""
+    log = get_in_my_sites(PatrolLog, log_id)
+    try:
+        signer = verify_signer(user, username, request.form.get("password", ""), request.remote_addr or "-")
+        sign(log, signer, meaning, utcnow())
+    except PatrolError as exc:
+        return _fail(exc, log.id)
+    flash(message(signer, log), "success")
+    return redirect(url_for("signoff.log", log_id=log.id), code=303)
+
+
+def _me() -> tuple[str, User]:
+    return current_user.username, current_user._get_current_object()
+
+
 @bp.post("/logs/<int:log_id>/performed")
 @role_required("patroller", "supervisor")
 def performed(log_id: int):
-    log = get_in_my_sites(PatrolLog, log_id)
-    try:
-        signer = verify_signer(current_user._get_current_object(), current_user.username, request.form.get("password", ""),
-                               request.remote_addr or "-")
-        sign(log, signer, "performed", utcnow())
-    except PatrolError as exc:
-        return _fail(exc, log.id)
-    flash(_("Signed as performer."), "success")
-    return redirect(url_for("signoff.log", log_id=log.id), code=303)
+    return _sign_with_password(log_id, "performed", *_me(), lambda signer, log: _("Signed as performer."))
 
 
 @bp.post("/logs/<int:log_id>/reviewed")
 @role_required("supervisor")
 def reviewed(log_id: int):
     """The supervisor approves a signed log, confirming with their password."""
-    log = get_in_my_sites(PatrolLog, log_id)
-    try:
-        signer = verify_signer(current_user._get_current_object(), current_user.username, request.form.get("password", ""),
-                               request.remote_addr or "-")
-        sign(log, signer, "reviewed", utcnow())
-    except PatrolError as exc:
-        return _fail(exc, log.id)
-    flash(_("Log %(number)s approved.", number=log.number), "success")
-    return redirect(url_for("signoff.log", log_id=log.id), code=303)
+    return _sign_with_password(log_id, "reviewed", *_me(),
+                               lambda signer, log: _("Log %(number)s approved.", number=log.number))
 
 
 @bp.post("/logs/<int:log_id>/witnessed")
 @role_required("patroller", "supervisor")
 def witnessed(log_id: int):
     """A colleague signs on the patroller's phone with their own username and password."""
-    log = get_in_my_sites(PatrolLog, log_id)
     username = clean_text(request.form.get("username"), 64).lower()
     colleague = db.session.scalar(select(User).where(func.lower(User.username) == username)) if username else None
-    try:
-        signer = verify_signer(colleague, username, request.form.get("password", ""), request.remote_addr or "-")
-        sign(log, signer, "witnessed", utcnow())
-    except PatrolError as exc:
-        return _fail(exc, log.id)
-    flash(_("%(name)s signed as witness.", name=signer.full_name), "success")
-    return redirect(url_for("signoff.log", log_id=log.id), code=303)
+    return _sign_with_password(log_id, "witnessed", username, colleague,
+                               lambda signer, log: _("%(name)s signed as witness.", name=signer.full_name))
 
 
 @bp.post("/logs/<int:log_id>/cosign-code")
