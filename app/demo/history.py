@@ -143,6 +143,10 @@ class HistoryWriter:
             db.session.add(Signature(log_id=log.id, user_id=signer.id, full_name=signer.full_name, role=signer.role,
                                      meaning=meaning, content_sha256=digest, signed_at=log.submitted_at + timedelta(minutes=delay)))
         log.status = "signed"
-        if now - log.submitted_at > timedelta(days=7):
-            log.status, log.reviewed_by_id = "reviewed", self.users["super1"].id
+        if now - log.submitted_at > timedelta(days=7):  # the supervisor's weekly review, signed like the others
+            supervisor = self.users["super1"]
+            log.status, log.reviewed_by_id = "reviewed", supervisor.id
             log.reviewed_at = log.submitted_at + timedelta(days=2)
+            db.session.add(Signature(log_id=log.id, user_id=supervisor.id, full_name=supervisor.full_name,
+                                     role=supervisor.role, meaning="reviewed", content_sha256=digest,
+                                     signed_at=log.reviewed_at))

@@ -65,3 +65,12 @@ def test_demo_command_prints_the_accounts(app):
     assert "demo-pass" in result.output
     for username in ("patrol1", "patrol2", "super1", "maint1", "clean1", "admin"):
         assert username in result.output
+
+
+def test_reviewed_demo_logs_carry_the_supervisors_signature(ctx):
+    build_demo(now=NOON_SHANGHAI, days=10)
+    reviewed = db.session.scalars(select(PatrolLog).where(PatrolLog.status == "reviewed")).all()
+    assert reviewed
+    for log in reviewed[:3]:
+        meanings = {s.meaning for s in db.session.scalars(select(Signature).where(Signature.log_id == log.id))}
+        assert meanings == {"performed", "witnessed", "reviewed"}
