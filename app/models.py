@@ -8,6 +8,6 @@ from app.patrols.models import (  # noqa: F401
 )
 from app.numbering import SequenceCounter  # noqa: F401
 from app.photos.models import Photo  # noqa: F401
-from app.signoff.models import CosignToken, Signature  # noqa: F401
+from app.signoff.models import AmendmentChange, CosignToken, LogAmendment, Signature  # noqa: F401
 from app.sites.models import Building, Checkpoint, RetiredToken, Site, Unit  # noqa: F401
 from app.work_orders.models import Team, WorkOrder  # noqa: F401

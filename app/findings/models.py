@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -20,6 +20,8 @@ class Finding(db.Model):
     checkpoint_id: Mapped[int] = mapped_column(ForeignKey("checkpoints.id"))
     item_code: Mapped[str] = mapped_column(String(16))
     severity: Mapped[str] = mapped_column(String(8))
+    # The problem as described where it differs from the answer's own note (a failure added by an amendment).
+    note: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(8), default="open")
     work_order_id: Mapped[int | None] = mapped_column(ForeignKey("work_orders.id"), index=True)
     reject_reason: Mapped[str | None] = mapped_column(String(500))
@@ -28,6 +30,10 @@ class Finding(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     answer = relationship("Answer")
+
+    @property
+    def problem(self) -> str | None:
+        return self.note or self.answer.note
     checkpoint = relationship("Checkpoint")
     work_order = relationship("WorkOrder")
     decided_by = relationship("User")

@@ -55,7 +55,7 @@ def approve(finding: Finding, user, now: datetime, team_code: str | None = None,
         return order
     order = WorkOrder(site_id=finding.site_id, number=next_number(finding.site_id, "work_order", now.year, "GD"),
                       team_id=team.id, checkpoint_id=finding.checkpoint_id, item_code=finding.item_code, item_id=item.id,
-                      title=item.text_zh[:200], description=finding.answer.note, priority=priority,
+                      title=item.text_zh[:200], description=finding.problem, priority=priority,
                       due_at=due_at(finding.site, priority, now), created_at=now, created_by_id=user.id)
     db.session.add(order)
     db.session.flush()

@@ -33,18 +33,22 @@ def queue_query(site_id: int, status: str = "open"):
     )
 
 
-def create_findings(log, failed_answers, now) -> list[Finding]:
-    """One finding per failed answer; urgent ones get their work order at once, before review (DESIGN §3.6)."""
+def create_findings(log, failed_answers, now, notes: dict[int, str] | None = None) -> list[Finding]:
+    """One finding per failed answer; urgent ones get their work order at once, before review (DESIGN §3.6).
+
+    `notes` gives the problem description where it is not the answer's own, as for a failure added by an amendment.
+    """
     from app.work_orders.services import dispatch_urgent
 
     findings = []
     for answer in failed_answers:
         item = answer.item
-        finding = Finding(site_id=log.site_id, answer_id=answer.id, checkpoint_id=answer.visit.checkpoint_id,
+        note = (notes or {}).get(answer.id)
+        finding = Finding(site_id=log.site_id, answer_id=answer.id, checkpoint_id=answer.visit.checkpoint_id, note=note,
                           item_code=item.code, severity="urgent" if item.urgent_if_fail else item.severity, created_at=now)
         db.session.add(finding)
         findings.append(finding)
         if finding.severity == "urgent":
             db.session.flush()
-            dispatch_urgent(finding, answer, now)
+            dispatch_urgent(finding, answer, now, note or answer.note)
     return findings

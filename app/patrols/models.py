@@ -10,7 +10,8 @@ from app.extensions import db
 from app.model_helpers import one_of, utcnow
 
 SCHEDULE_KINDS = ("daily", "shift", "weekly", "monthly")
-LOG_STATUSES = ("scheduled", "in_progress", "submitted", "signed", "reviewed", "missed")
+# "amending": the patroller is correcting a locked log; "returned": a supervisor sent it back for correction.
+LOG_STATUSES = ("scheduled", "in_progress", "submitted", "signed", "reviewed", "missed", "amending", "returned")
 VISIT_METHODS = ("qr", "link", "manual")
 RESULTS = ("pass", "fail", "na")
 

@@ -18,12 +18,13 @@ from app.patrols.models import Answer, PatrolLog, Round, Visit
 from app.patrols.services import due_today, log_page_query
 from app.patrols.submission import progress
 from app.patrols.walking import assigned_to, open_visit, start_round
+from app.signoff.amendments import effective_changes
 from app.signoff.models import Signature
 from app.sites.services import lookup_token
 from app.web import current_site, page_number
 
 PER_PAGE = 20
-LOG_FILTERS = ("in_progress", "submitted", "signed", "reviewed", "missed")
+LOG_FILTERS = ("in_progress", "submitted", "signed", "reviewed", "returned", "amending", "missed")
 
 
 @bp.get("/")
@@ -32,7 +33,11 @@ def today():
     now = utcnow()
     mark_missed(current_site(), now)
     rounds = due_today(current_user, current_site(), now)
-    return render_template("patrols/today.html", rounds=rounds, now=now)
+    corrections = db.session.scalars(
+        select(PatrolLog).where(PatrolLog.site_id == current_site().id, PatrolLog.started_by_id == current_user.id,
+                                PatrolLog.status.in_(("returned", "amending")))
+        .order_by(PatrolLog.local_date.desc()).limit(20).options(selectinload(PatrolLog.round))).all()
+    return render_template("patrols/today.html", rounds=rounds, now=now, corrections=corrections)
 
 
 @bp.post("/rounds/<int:round_id>/start")
@@ -87,4 +92,5 @@ def log_detail(log_id: int):
     ).all()
     signatures = db.session.scalars(select(Signature).where(Signature.log_id == log.id).order_by(Signature.signed_at)).all()
     state = progress(log, lang()) if log.number else None
-    return render_template("patrols/log_detail.html", log=log, visits=visits, signatures=signatures, state=state)
+    return render_template("patrols/log_detail.html", log=log, visits=visits, signatures=signatures, state=state,
+                           corrected=effective_changes(log))

@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.patrols.models import Answer, CheckpointSkip, PatrolLog, Visit
+from app.signoff.models import LogAmendment
 
 
 def _iso(value) -> str | None:
@@ -42,6 +43,24 @@ def canonical_content(log: PatrolLog) -> dict:
     }
 
 
-def content_hash(log: PatrolLog) -> str:
-    payload = json.dumps(canonical_content(log), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+def amendments_content(log: PatrolLog, upto: int) -> list[dict]:
+    """Amendments 1..upto as appended to the log: reason and each corrected answer."""
+    amendments = db.session.scalars(
+        select(LogAmendment).where(LogAmendment.log_id == log.id, LogAmendment.number <= upto)
+        .order_by(LogAmendment.number).options(selectinload(LogAmendment.changes))
+    ).all()
+    return [
+        {"number": a.number, "reason": a.reason, "returned_note": a.returned_note, "created_by_id": a.created_by_id,
+         "changes": [{"answer_id": c.answer_id, "result": c.result, "number": c.number_value, "text": c.text_value,
+                      "note": c.note, "na_reason": c.na_reason} for c in sorted(a.changes, key=lambda c: c.answer_id)]}
+        for a in amendments
+    ]
+
+
+def content_hash(log: PatrolLog, upto: int = 0) -> str:
+    """SHA-256 of the log as submitted (upto=0) or with its amendments 1..upto appended."""
+    content = canonical_content(log)
+    if upto:
+        content["amendments"] = amendments_content(log, upto)
+    payload = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()

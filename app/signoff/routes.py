@@ -21,22 +21,32 @@ from app.patrols.models import Answer, PatrolLog, Visit
 from app.signoff import bp
 from app.validation import clean_text
 from app.signoff.content import content_hash
+from app.signoff.amendments import amendments_of, effective_changes
+from app.signoff.models import Signature
 from app.signoff.services import (COSIGN_MINUTES, cosign_token, cosign_with_token, issue_cosign_token, sign,
-                                  signature_is_valid, signatures_of, verify_signer)
+                                  signature_is_valid, signed_stage, signing_stage, verify_signer)
 
 
 def _summary(log: PatrolLog) -> dict:
-    """Every answer of the log, failures first, with the signatures and whether each still matches."""
+    """Every answer of the log, failures first, with amendments, signatures per stage and whether each still matches."""
     visits = db.session.scalars(select(Visit).where(Visit.log_id == log.id).order_by(Visit.scanned_at).options(
         selectinload(Visit.checkpoint), selectinload(Visit.answers).selectinload(Answer.item),
         selectinload(Visit.answers).selectinload(Answer.photos))).all()
+    corrected = effective_changes(log)
     answers = [(visit, answer) for visit in visits for answer in visit.answers]
-    answers.sort(key=lambda pair: {"fail": 0, "na": 1}.get(pair[1].result, 2))
-    signatures = signatures_of(log)
-    digest = content_hash(log) if signatures else None
-    validity = {meaning: signature_is_valid(sig, digest) for meaning, sig in signatures.items()}
-    return {"log": log, "answers": answers, "signatures": signatures, "validity": validity,
-            "failed": sum(1 for _v, a in answers if a.result == "fail")}
+    result = {a.id: corrected[a.id][0].result if a.id in corrected else a.result for _v, a in answers}
+    answers.sort(key=lambda pair: {"fail": 0, "na": 1}.get(result[pair[1].id], 2))
+    stages: dict[int, dict[str, Signature]] = {}
+    for signature in db.session.scalars(select(Signature).where(Signature.log_id == log.id)):
+        stages.setdefault(signature.amendment_no, {})[signature.meaning] = signature
+    validity = {}
+    for stage, signed in stages.items():
+        digest = content_hash(log, stage)
+        validity[stage] = {meaning: signature_is_valid(sig, digest) for meaning, sig in signed.items()}
+    stage = signing_stage(log)
+    return {"log": log, "answers": answers, "corrected": corrected, "stages": stages, "validity": validity,
+            "stage": stage, "signatures": stages.get(stage if stage is not None else signed_stage(log), {}),
+            "amendments": amendments_of(log), "failed": sum(1 for r in result.values() if r == "fail")}
 
 
 def _fail(exc: PatrolError, log_id: int):

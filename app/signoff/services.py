@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
@@ -18,7 +18,7 @@ from app.validation import clean_text
 from app.patrols.errors import PatrolError
 from app.patrols.models import PatrolLog
 from app.signoff.content import content_hash
-from app.signoff.models import CosignToken, Signature
+from app.signoff.models import CosignToken, LogAmendment, Signature
 
 COSIGN_MINUTES = 5
 SIGNER_ROLES = ("patroller", "supervisor")
@@ -44,25 +44,34 @@ def verify_signer(user: User | None, username: str, password: str, address: str)
     return user
 
 
-def signatures_of(log: PatrolLog) -> dict[str, Signature]:
-    return {s.meaning: s for s in db.session.scalars(select(Signature).where(Signature.log_id == log.id))}
+def signatures_of(log: PatrolLog, stage: int = 0) -> dict[str, Signature]:
+    """The signatures of one stage: 0 is the log as submitted, N its amendment N."""
+    return {s.meaning: s for s in db.session.scalars(
+        select(Signature).where(Signature.log_id == log.id, Signature.amendment_no == stage))}
+
+
+def lock_log(log: PatrolLog) -> None:
+    """Take the log's row lock so concurrent signers and correctors go one after the other."""
+    db.session.execute(update(PatrolLog).where(PatrolLog.id == log.id).values(status=PatrolLog.status))
+    db.session.refresh(log)
 
 
 def sign(log: PatrolLog, signer: User, meaning: str, now: datetime) -> Signature:
     """Bind an authenticated signer to the log's current content; the second signature locks the log."""
     if meaning == "reviewed":
         return review(log, signer, now)
-    if log.status != "submitted":
-        raise PatrolError(_("Only a submitted log waiting for signatures can be signed."), 409)
+    not_signable = _("Only a submitted log waiting for signatures can be signed.")
+    if signing_stage(log) is None:
+        raise PatrolError(not_signable, 409)
     if signer.role not in SIGNER_ROLES or log.site_id not in signer.site_ids:
         raise PatrolError(_("Only patrollers and supervisors of this site can sign its logs."), 403)
     # Lock the log row first: two people signing at the same moment are taken one after the other,
     # so the second sees the first's signature and locks the log.
-    db.session.execute(update(PatrolLog).where(PatrolLog.id == log.id).values(status=PatrolLog.status))
-    db.session.refresh(log)
-    if log.status != "submitted":
-        raise PatrolError(_("Only a submitted log waiting for signatures can be signed."), 409)
-    existing = signatures_of(log)
+    lock_log(log)
+    stage = signing_stage(log)
+    if stage is None:
+        raise PatrolError(not_signable, 409)
+    existing = signatures_of(log, stage)
     if meaning in existing:
         raise PatrolError(_("This log has already been signed for that part."), 409)
     if meaning == "performed" and signer.id != log.started_by_id:
@@ -71,21 +80,25 @@ def sign(log: PatrolLog, signer: User, meaning: str, now: datetime) -> Signature
         raise PatrolError(_("The witness must be a different colleague from the patroller."), 403)
     if any(s.user_id == signer.id for s in existing.values()):
         raise PatrolError(_("Two different people must sign."), 403)
-    digest = content_hash(log)
+    digest = content_hash(log, stage)
     if any(not signature_is_valid(sig, digest) for sig in existing.values()):
         raise PatrolError(_("The log changed after the first signature: it cannot be signed."), 409)
     signature = Signature(log_id=log.id, user_id=signer.id, full_name=signer.full_name, role=signer.role,
-                          meaning=meaning, content_sha256=digest, signed_at=now)
+                          meaning=meaning, amendment_no=stage, content_sha256=digest, signed_at=now)
     db.session.add(signature)
     try:
         db.session.flush()
     except IntegrityError:  # a colleague signed the same part a moment earlier
         db.session.rollback()
         raise PatrolError(_("This log has already been signed for that part."), 409) from None
-    if len(existing) + 1 == 2:
+    locked = len(existing) + 1 == 2
+    if locked:
         log.status = "signed"
-    record("log_signed", log, actor=signer, meaning=meaning, content_sha256=signature.content_sha256,
-           locked=log.status == "signed")
+        if stage:
+            from app.signoff.amendments import amendment_signed  # amendments build on signing
+            amendment_signed(log, stage, now)
+    record("log_signed", log, actor=signer, meaning=meaning, amendment=stage or None,
+           content_sha256=signature.content_sha256, locked=locked)
     try:
         db.session.commit()
     except IntegrityError:
@@ -94,19 +107,39 @@ def sign(log: PatrolLog, signer: User, meaning: str, now: datetime) -> Signature
     return signature
 
 
+def signing_stage(log: PatrolLog) -> int | None:
+    """Which stage takes signatures now: 0 for a submitted log, N for a submitted amendment N, else None."""
+    if log.status == "submitted":
+        return 0
+    if log.status in ("amending", "returned"):
+        number = db.session.scalar(select(LogAmendment.number).where(
+            LogAmendment.log_id == log.id, LogAmendment.status == "submitted"))
+        return number
+    return None
+
+
+def signed_stage(log: PatrolLog) -> int:
+    """The newest fully signed stage: the last signed amendment's number, or 0."""
+    return db.session.scalar(select(func.max(LogAmendment.number)).where(
+        LogAmendment.log_id == log.id, LogAmendment.status == "signed")) or 0
+
+
 def review(log: PatrolLog, supervisor: User, now: datetime) -> Signature:
     """A supervisor approves a log, only once both colleagues have signed it (002 §4.5.6, 003 §3)."""
     if supervisor.role != "supervisor" or log.site_id not in supervisor.site_ids:
         raise PatrolError(_("Only a supervisor of this site can approve logs."), 403)
     if log.status != "signed":
         raise PatrolError(_("A log can be approved only after both signatures."), 409)
-    if any(sig.user_id == supervisor.id for sig in signatures_of(log).values()):
+    stage = signed_stage(log)
+    signed_by = db.session.scalars(select(Signature.user_id).where(
+        Signature.log_id == log.id, Signature.meaning != "reviewed")).all()
+    if supervisor.id in signed_by:
         raise PatrolError(_("Someone who signed the log cannot also approve it."), 403)
-    digest = content_hash(log)
-    if not all(signature_is_valid(sig, digest) for sig in signatures_of(log).values()):
+    digest = content_hash(log, stage)
+    if not all(signature_is_valid(sig, digest) for sig in signatures_of(log, stage).values()):
         raise PatrolError(_("The log changed after it was signed: it cannot be approved."), 409)
     signature = Signature(log_id=log.id, user_id=supervisor.id, full_name=supervisor.full_name, role=supervisor.role,
-                          meaning="reviewed", content_sha256=digest, signed_at=now)
+                          meaning="reviewed", amendment_no=stage, content_sha256=digest, signed_at=now)
     db.session.add(signature)
     changed = db.session.execute(
         update(PatrolLog).where(PatrolLog.id == log.id, PatrolLog.status == "signed")
@@ -115,7 +148,7 @@ def review(log: PatrolLog, supervisor: User, now: datetime) -> Signature:
     if changed != 1:
         db.session.rollback()
         raise PatrolError(_("Someone has already approved this log."), 409)
-    record("log_reviewed", log, actor=supervisor, content_sha256=digest)
+    record("log_reviewed", log, actor=supervisor, amendment=stage or None, content_sha256=digest)
     try:
         db.session.commit()
     except IntegrityError:
@@ -131,7 +164,7 @@ def signature_is_valid(signature: Signature, current_hash: str) -> bool:
 
 def issue_cosign_token(log: PatrolLog, user: User, now: datetime) -> str:
     """A single-use token for the witness's own phone; only its hash is stored."""
-    if log.status != "submitted" or user.id != log.started_by_id:
+    if signing_stage(log) is None or user.id != log.started_by_id:
         raise PatrolError(_("Only the patroller of a submitted log can ask a colleague to sign it."), 403)
     token = secrets.token_urlsafe(24)
     db.session.add(CosignToken(log_id=log.id, token_sha256=_hash(token), created_by_id=user.id, created_at=now,

@@ -59,7 +59,7 @@ def due_at(site, priority: str, start: datetime) -> datetime:
     return start + timedelta(hours=hours)
 
 
-def dispatch_urgent(finding, answer, now: datetime) -> WorkOrder | None:
+def dispatch_urgent(finding, answer, now: datetime, description: str | None = None) -> WorkOrder | None:
     """An urgent finding's work order, created at submit time for the item's team; the finding stays open for review."""
     from app.audit.services import record
     from app.numbering import next_number
@@ -73,7 +73,7 @@ def dispatch_urgent(finding, answer, now: datetime) -> WorkOrder | None:
         return None
     order = WorkOrder(site_id=site.id, number=next_number(site.id, "work_order", now.year, "GD"), team_id=team.id,
                       checkpoint_id=finding.checkpoint_id, item_code=item.code, item_id=item.id, title=item.text_zh[:200],
-                      description=answer.note, priority="urgent", due_at=due_at(site, "urgent", now), created_at=now)
+                      description=description or answer.note, priority="urgent", due_at=due_at(site, "urgent", now), created_at=now)
     db.session.add(order)
     db.session.flush()
     finding.work_order_id = order.id

@@ -5,7 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.patrols.models import Answer, PatrolLog
@@ -270,3 +270,76 @@ def test_a_signer_cannot_also_approve(app, client, submitted):
     login(boss, "boss")
     _post(boss, f"/sign/logs/{log_id}/reviewed", password="pass-word-1")
     assert _status(app, log_id) == "signed"
+
+
+def _race(app, calls):
+    """Run each call(user) in its own thread and transaction, started together; returns the outcomes."""
+    import threading
+
+    from app.auth.models import User
+    from app.patrols.errors import PatrolError
+
+    barrier, outcomes = threading.Barrier(len(calls)), []
+
+    def run(username, action):
+        with app.app_context():
+            user = db.session.scalar(select(User).where(User.username == username))
+            barrier.wait()
+            try:
+                action(user)
+                outcomes.append("ok")
+            except PatrolError as exc:
+                outcomes.append(exc.status)
+            except Exception as exc:  # noqa: BLE001 — SQLite may refuse the second writer as locked
+                outcomes.append(type(exc).__name__)
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_two_colleagues_witnessing_at_once_one_wins(app, client, submitted):
+    from app.model_helpers import utcnow
+    from app.signoff.services import sign
+
+    world, log_id = submitted
+    with app.app_context():
+        from app.sites.models import Site
+
+        make_user("patroller", [db.session.get(Site, world.site_id)], username="third")
+        db.session.commit()
+
+    def witness(user):
+        sign(db.session.get(PatrolLog, log_id), user, "witnessed", utcnow())
+
+    outcomes = _race(app, [(world.colleague, witness), ("third", witness)])
+    assert outcomes.count("ok") == 1
+    assert list(_signatures(app, log_id)) == ["witnessed"]
+
+
+def test_correcting_and_returning_at_once_open_one_correction(app, client, submitted):
+    from app.model_helpers import utcnow
+    from app.signoff.amendments import return_for_correction, start_amendment
+    from app.signoff.models import LogAmendment
+
+    world, log_id = submitted
+    _post(client, f"/sign/logs/{log_id}/performed", password="pass-word-1")
+    _post(client, f"/sign/logs/{log_id}/witnessed", username=world.colleague, password="pass-word-1")
+    with app.app_context():
+        from app.sites.models import Site
+
+        make_user("supervisor", [db.session.get(Site, world.site_id)], username="boss")
+        db.session.commit()
+    outcomes = _race(app, [
+        (world.patroller, lambda user: start_amendment(db.session.get(PatrolLog, log_id), user, utcnow())),
+        ("boss", lambda user: return_for_correction(db.session.get(PatrolLog, log_id), user, "请更正", utcnow())),
+    ])
+    assert outcomes.count("ok") == 1
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LogAmendment)) == 1
+    assert _status(app, log_id) in ("amending", "returned")
