@@ -7,7 +7,7 @@ PORT ?= 5000
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup deps static translations chromium fonts run test test-sqlite test-pg extract-messages clean
+.PHONY: setup deps static translations chromium fonts run test test-sqlite test-pg extract-messages clean lighthouse
 
 setup: deps static translations fonts
 
@@ -22,10 +22,12 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Third-party front-end files come from npm, copied into static/ (never committed).
-static: node_modules/.installed
+# Third-party front-end files come from npm, copied into static/; the app icons are drawn with Pillow (neither committed).
+static: node_modules/.installed $(VENV)/.installed
+	$(PY) tools/make_icons.py static/icons >/dev/null
 	mkdir -p static/vendor
 	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx.min.js
+	cp node_modules/jsqr/dist/jsQR.js static/vendor/jsQR.js
 
 translations: $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --use-fuzzy -d app/translations >/dev/null
@@ -62,6 +64,14 @@ test-pg:
 	@echo "== tests on PostgreSQL =="
 	CHROMIUM=$(CHROMIUM) TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q
 
+# Lighthouse scores of the login, Today and checkpoint pages on a phone (own npm install in bench/, not part of `make test`).
+lighthouse: setup chromium bench/node_modules/.installed
+	CHROME_PATH=$(CHROMIUM) $(PY) bench/lighthouse.py
+
+bench/node_modules/.installed: bench/package.json bench/package-lock.json
+	cd bench && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 clean:
-	rm -rf $(VENV) node_modules static/vendor instance .pytest_cache test-results
+	rm -rf $(VENV) node_modules static/vendor static/icons bench/node_modules instance .pytest_cache test-results
 	find app -name '*.mo' -delete

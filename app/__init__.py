@@ -66,9 +66,11 @@ def _register_blueprints(app: Flask) -> None:
     from app.sites import bp as sites_bp
     from app.findings import bp as findings_bp
     from app.photos import bp as photos_bp
+    from app.pwa import bp as pwa_bp
     from app.work_orders import bp as work_orders_bp
 
     app.register_blueprint(main_bp)
+    app.register_blueprint(pwa_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(patrols_bp, url_prefix="/patrol")

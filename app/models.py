@@ -7,6 +7,7 @@ from app.patrols.models import (  # noqa: F401
     Answer, CheckpointSkip, PatrolLog, Round, RoundCheckpoint, RoundWindow, Visit, round_assignees,
 )
 from app.numbering import SequenceCounter  # noqa: F401
+from app.patrols.receipts import SyncReceipt  # noqa: F401
 from app.photos.models import Photo  # noqa: F401
 from app.signoff.models import AmendmentChange, CosignToken, LogAmendment, Signature  # noqa: F401
 from app.sites.models import Building, Checkpoint, RetiredToken, Site, Unit  # noqa: F401

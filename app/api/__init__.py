@@ -6,6 +6,8 @@ from flask import Flask
 
 def register_api(app: Flask) -> None:
     from app.api.routes import blp
+    from app.api.sync_routes import blp as sync_blp
     from app.extensions import api
 
     api.register_blueprint(blp)
+    api.register_blueprint(sync_blp)

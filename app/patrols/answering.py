@@ -105,7 +105,20 @@ def answer_item(visit: Visit, item, user, data: dict, photos: list, now: datetim
 
 
 def _save(visit: Visit, item, user, decision: Decision, new_photos: list, now: datetime, retry: bool = True) -> Answer:
-    log = visit.log
+    try:
+        answer = put_answer(visit, item, user, decision, now, new_photos)
+        db.session.commit()
+    except IntegrityError:
+        if not retry:
+            raise
+        db.session.rollback()  # answered twice at once: save again over the answer that won
+        return _save(visit, item, user, decision, new_photos, now, retry=False)
+    return answer
+
+
+def put_answer(visit: Visit, item, user, decision: Decision, now: datetime, new_photos: list = (),
+               client_uuid: str | None = None) -> Answer:
+    """Make the decision this item's answer inside the caller's transaction (flushed and audited, not committed)."""
     answer = db.session.scalar(select(Answer).where(Answer.visit_id == visit.id, Answer.item_id == item.id))
     before = None
     if answer is None:
@@ -117,17 +130,13 @@ def _save(visit: Visit, item, user, decision: Decision, new_photos: list, now: d
     answer.result, answer.number_value, answer.text_value = decision.result, decision.number_value, decision.text_value
     answer.note, answer.na_reason = decision.note, decision.na_reason
     answer.answered_at, answer.answered_by_id = now, user.id
+    if client_uuid is not None:
+        answer.client_uuid = client_uuid
     for photo in new_photos:
         photo.answer = answer
         db.session.add(photo)
-    try:
-        db.session.flush()
-        record("item_answered" if before is None else "item_answer_changed", answer, site_id=log.site_id,
-               item=item.code, result=decision.result, before=before, photos_added=len(new_photos) or None)
-        db.session.commit()
-    except IntegrityError:
-        if not retry:
-            raise
-        db.session.rollback()  # answered twice at once: save again over the answer that won
-        return _save(visit, item, user, decision, new_photos, now, retry=False)
+    db.session.flush()
+    record("item_answered" if before is None else "item_answer_changed", answer, site_id=visit.log.site_id,
+           item=item.code, result=decision.result, before=before, photos_added=len(new_photos) or None,
+           client_uuid=client_uuid)
     return answer

@@ -74,14 +74,14 @@ def submit_log(log: PatrolLog, user, now: datetime, lang: str = "zh") -> Progres
     require_walking(log, user)
     state = progress(log, lang)
     if state.missing:
-        raise PatrolError(_("The log is not complete yet."), 409)
+        raise PatrolError(_("The log is not complete yet."), 409, code="incomplete")
     changed = db.session.execute(
         update(PatrolLog).where(PatrolLog.id == log.id, PatrolLog.status == "in_progress")
         .values(status="submitted", submitted_at=now, score=state.score)
     ).rowcount
     if changed != 1:  # submitted twice at once: the first one counts
         db.session.rollback()
-        raise PatrolError(_("This log has been submitted and can no longer be changed."), 409)
+        raise PatrolError(_("This log has been submitted and can no longer be changed."), 409, code="log_locked")
     # Every failure recorded in the log becomes a finding, also at a stop removed from the round meanwhile.
     failed = db.session.scalars(select(Answer).join(Visit).where(Visit.log_id == log.id, Answer.result == "fail")
                                 .options(selectinload(Answer.item), selectinload(Answer.visit))).all()

@@ -51,7 +51,7 @@ def stamped_ingest(site, user, place: str):
         try:
             return ingest_photo(upload.stream, site=site, uploaded_by=user, stamp_lines=lines, tz_name=site.timezone)
         except PhotoError as exc:
-            raise PatrolError(exc.message, exc.status, "photos") from exc
+            raise PatrolError(exc.message, exc.status, "photos", code="photo_refused") from exc
 
     return ingest
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 import time
+import uuid
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -10,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
 
 from app.audit.services import record
-from app.checklists.models import ChecklistTemplate
+from app.checklists.models import ChecklistTemplate, TemplateVersion
 from app.extensions import db
 from app.patrols import plausibility
 from app.patrols.errors import PatrolError
@@ -80,9 +81,9 @@ def _log_for(occ: Occurrence) -> PatrolLog | None:
 
 def require_walking(log: PatrolLog, user) -> None:
     if log.status != "in_progress":
-        raise PatrolError(_("This log has been submitted and can no longer be changed."), 409)
+        raise PatrolError(_("This log has been submitted and can no longer be changed."), 409, code="log_locked")
     if not assigned_to(user, log.round):
-        raise PatrolError(_("This round is not assigned to you."), 403)
+        raise PatrolError(_("This round is not assigned to you."), 403, code="not_assigned")
 
 
 def stop_for(log: PatrolLog, checkpoint_id: int) -> RoundCheckpoint | None:
@@ -90,35 +91,11 @@ def stop_for(log: PatrolLog, checkpoint_id: int) -> RoundCheckpoint | None:
         RoundCheckpoint.round_id == log.round_id, RoundCheckpoint.checkpoint_id == checkpoint_id))
 
 
-def open_visit(log: PatrolLog, checkpoint, user, method: str, now: datetime, manual_reason: str | None = None) -> Visit:
+def open_visit(log: PatrolLog, checkpoint, user, method: str, now: datetime, manual_reason: str | None = None,
+               client_uuid: str | None = None) -> Visit:
     """Arrive at a checkpoint of this log; opening it again returns the same visit."""
-    require_walking(log, user)
-    stop = stop_for(log, checkpoint.id)
-    if stop is None:
-        raise PatrolError(_("This checkpoint is not part of this round."), 404)
-    if not checkpoint.active:
-        raise PatrolError(_("This checkpoint has been retired."), 409)
-    visit = db.session.scalar(select(Visit).where(Visit.log_id == log.id, Visit.checkpoint_id == checkpoint.id))
-    if visit is not None:
-        return visit
-    version = db.session.get(ChecklistTemplate, stop.template_id).latest_version()
-    if version is None:
-        raise PatrolError(_("This checkpoint's checklist has no published version."), 409)
-    previous = db.session.scalar(select(Visit).where(Visit.log_id == log.id).order_by(Visit.scanned_at.desc()).limit(1))
-    visit = Visit(log_id=log.id, checkpoint_id=checkpoint.id, template_version_id=version.id, user_id=user.id,
-                  method=method, manual_reason=manual_reason, scanned_at=now)
-    if previous is not None and plausibility.too_fast(previous.scanned_at, None, now, None):
-        visit.flags = "too_fast"
-    skip = db.session.scalar(select(CheckpointSkip).where(CheckpointSkip.log_id == log.id,
-                                                          CheckpointSkip.checkpoint_id == checkpoint.id))
-    if skip is not None:  # got there after all: the visit replaces the skip (the audit trail keeps both)
-        record("checkpoint_skip_withdrawn", skip, site_id=log.site_id, checkpoint_id=checkpoint.id, reason=skip.reason)
-        db.session.delete(skip)
-    db.session.add(visit)
     try:
-        db.session.flush()
-        record("checkpoint_visited", visit, site_id=log.site_id, method=method, checkpoint_id=checkpoint.id,
-               manual_reason=manual_reason)
+        visit = arrive(log, checkpoint, user, method, now, manual_reason, client_uuid)
         db.session.commit()
     except IntegrityError:  # the same label opened twice at once (camera apps do): one visit
         db.session.rollback()
@@ -128,8 +105,53 @@ def open_visit(log: PatrolLog, checkpoint, user, method: str, now: datetime, man
     return visit
 
 
+def arrive(log: PatrolLog, checkpoint, user, method: str, now: datetime, manual_reason: str | None = None,
+           client_uuid: str | None = None, version: TemplateVersion | None = None) -> Visit:
+    """open_visit's work inside the caller's transaction (flushed and audited, not committed).
+
+    `now` is when the phone was at the checkpoint; `version` the checklist it showed (default: the latest)."""
+    require_walking(log, user)
+    stop = stop_for(log, checkpoint.id)
+    if stop is None:
+        raise PatrolError(_("This checkpoint is not part of this round."), 404, code="not_in_round")
+    if not checkpoint.active:
+        raise PatrolError(_("This checkpoint has been retired."), 409, code="checkpoint_retired")
+    visit = db.session.scalar(select(Visit).where(Visit.log_id == log.id, Visit.checkpoint_id == checkpoint.id))
+    if visit is not None:
+        return visit
+    if version is None:
+        version = db.session.get(ChecklistTemplate, stop.template_id).latest_version()
+    elif version.template_id != stop.template_id:
+        raise PatrolError(_("This checklist is not the one of this checkpoint."), 400, "template_version_id", code="invalid")
+    if version is None:
+        raise PatrolError(_("This checkpoint's checklist has no published version."), 409)
+    # The visit just before this one in time: with phones sending later, a later visit may already be stored.
+    previous = db.session.scalar(select(Visit).where(Visit.log_id == log.id, Visit.scanned_at <= now)
+                                 .order_by(Visit.scanned_at.desc()).limit(1))
+    visit = Visit(log_id=log.id, checkpoint_id=checkpoint.id, template_version_id=version.id, user_id=user.id,
+                  client_uuid=client_uuid or str(uuid.uuid4()), method=method, manual_reason=manual_reason, scanned_at=now)
+    if previous is not None and plausibility.too_fast(previous.scanned_at, None, now, None):
+        visit.flags = "too_fast"
+    skip = db.session.scalar(select(CheckpointSkip).where(CheckpointSkip.log_id == log.id,
+                                                          CheckpointSkip.checkpoint_id == checkpoint.id))
+    if skip is not None:  # got there after all: the visit replaces the skip (the audit trail keeps both)
+        record("checkpoint_skip_withdrawn", skip, site_id=log.site_id, checkpoint_id=checkpoint.id, reason=skip.reason)
+        db.session.delete(skip)
+    db.session.add(visit)
+    db.session.flush()
+    record("checkpoint_visited", visit, site_id=log.site_id, method=method, checkpoint_id=checkpoint.id,
+           manual_reason=manual_reason)
+    return visit
+
+
 def record_location(visit: Visit, checkpoint, user, latitude: float, longitude: float, accuracy_m: float) -> None:
     """Keep the phone's first position fix for this visit and flag it when implausible."""
+    locate(visit, checkpoint, user, latitude, longitude, accuracy_m)
+    db.session.commit()
+
+
+def locate(visit: Visit, checkpoint, user, latitude: float, longitude: float, accuracy_m: float) -> None:
+    """record_location's work inside the caller's transaction."""
     require_walking(visit.log, user)  # a submitted log's content is signed: no late changes
     if visit.latitude is not None:
         return
@@ -145,24 +167,11 @@ def record_location(visit: Visit, checkpoint, user, latitude: float, longitude: 
         flags.add("too_fast")
     visit.flags = plausibility.join_flags(*flags)
     record("visit_located", visit, site_id=visit.log.site_id, accuracy_m=accuracy_m, flags=visit.flags)
-    db.session.commit()
 
 
 def skip_checkpoint(log: PatrolLog, checkpoint_id: int, user, reason: str) -> CheckpointSkip:
-    require_walking(log, user)
-    if stop_for(log, checkpoint_id) is None:
-        raise PatrolError(_("This checkpoint is not part of this round."), 404)
-    if db.session.scalar(select(Visit.id).where(Visit.log_id == log.id, Visit.checkpoint_id == checkpoint_id)):
-        raise PatrolError(_("This checkpoint has been visited; it cannot be skipped."), 409)
-    skip = db.session.scalar(select(CheckpointSkip).where(CheckpointSkip.log_id == log.id, CheckpointSkip.checkpoint_id == checkpoint_id))
-    if skip is None:
-        skip = CheckpointSkip(log_id=log.id, checkpoint_id=checkpoint_id, user_id=user.id, reason=reason)
-        db.session.add(skip)
-    else:
-        skip.reason = reason
     try:
-        db.session.flush()
-        record("checkpoint_skipped", skip, site_id=log.site_id, checkpoint_id=checkpoint_id, reason=reason)
+        skip = leave_out(log, checkpoint_id, user, reason)
         db.session.commit()
     except IntegrityError:  # skipped twice at once: the first stands
         db.session.rollback()
@@ -170,6 +179,24 @@ def skip_checkpoint(log: PatrolLog, checkpoint_id: int, user, reason: str) -> Ch
                                                               CheckpointSkip.checkpoint_id == checkpoint_id))
         if skip is None:
             raise
+    return skip
+
+
+def leave_out(log: PatrolLog, checkpoint_id: int, user, reason: str) -> CheckpointSkip:
+    """skip_checkpoint's work inside the caller's transaction (flushed and audited, not committed)."""
+    require_walking(log, user)
+    if stop_for(log, checkpoint_id) is None:
+        raise PatrolError(_("This checkpoint is not part of this round."), 404, code="not_in_round")
+    if db.session.scalar(select(Visit.id).where(Visit.log_id == log.id, Visit.checkpoint_id == checkpoint_id)):
+        raise PatrolError(_("This checkpoint has been visited; it cannot be skipped."), 409, code="already_visited")
+    skip = db.session.scalar(select(CheckpointSkip).where(CheckpointSkip.log_id == log.id, CheckpointSkip.checkpoint_id == checkpoint_id))
+    if skip is None:
+        skip = CheckpointSkip(log_id=log.id, checkpoint_id=checkpoint_id, user_id=user.id, reason=reason)
+        db.session.add(skip)
+    else:
+        skip.reason = reason
+    db.session.flush()
+    record("checkpoint_skipped", skip, site_id=log.site_id, checkpoint_id=checkpoint_id, reason=reason)
     return skip
 
 

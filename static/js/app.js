@@ -10,3 +10,6 @@ document.addEventListener("click", (event) => {
 });
 
 import "./checklist.js";
+import "./pwa.js";
+import "./scanner.js";
+import "./offline/online.js";

@@ -44,7 +44,22 @@ def phone(browser):
     context = browser.new_context(viewport=PHONE, locale="zh-CN", device_scale_factor=2, is_mobile=True, has_touch=True)
     page = context.new_page()
     yield page
+    let_service_worker_settle(page)
     context.close()
+
+
+def let_service_worker_settle(page, timeout_ms: int = 5000) -> None:
+    """Wait for a service worker still installing: closing the context while it fetches the app shell drops connections
+    mid-file, which the live server reports as unclosed files (errors under filterwarnings=error)."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    try:
+        page.evaluate("""(timeout) => "serviceWorker" in navigator && navigator.serviceWorker.getRegistration()
+            .then((registration) => registration && (registration.installing || registration.waiting)
+                  && Promise.race([navigator.serviceWorker.ready, new Promise((done) => setTimeout(done, timeout))]))""",
+                      timeout_ms)
+    except PlaywrightError:
+        pass  # the page is gone or closed: nothing of it is still loading
 
 
 @pytest.fixture

@@ -148,9 +148,11 @@ def test_api_requires_sign_in_and_hides_other_sites(app, client, login_as):
     assert client.get(f"/api/v1/sites/{other_id}/checkpoints").status_code == 404
 
 
-# Endpoints open without a role: the login flow, health, static files, the API description.
+# Endpoints open without a role: the login flow, health, static files, the API description, the installable app's
+# manifest and service worker, the offline page.
 PUBLIC = {"static", "main.index", "main.healthz", "main.switch_site", "auth.login", "auth.logout", "auth.language",
-          "api-docs.openapi_json"}
+          "api-docs.openapi_json", "patrols.offline",
+          "pwa.manifest", "pwa.service_worker"}
 
 
 def test_every_route_names_the_roles_it_serves(app):
