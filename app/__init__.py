@@ -65,9 +65,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.signoff import bp as signoff_bp
     from app.sites import bp as sites_bp
     from app.findings import bp as findings_bp
+    from app.handover import bp as handover_bp
     from app.photos import bp as photos_bp
     from app.pwa import bp as pwa_bp
+    from app.reviews import bp as reviews_bp
     from app.work_orders import bp as work_orders_bp
+    from app.dashboard import bp as dashboard_bp
+    from app.exports import bp as exports_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(pwa_bp)
@@ -75,7 +79,11 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(patrols_bp, url_prefix="/patrol")
     app.register_blueprint(findings_bp, url_prefix="/review")
+    app.register_blueprint(reviews_bp, url_prefix="/supervision")
+    app.register_blueprint(handover_bp, url_prefix="/handover")
     app.register_blueprint(work_orders_bp, url_prefix="/work-orders")
+    app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
+    app.register_blueprint(exports_bp, url_prefix="/exports")
     app.register_blueprint(photos_bp, url_prefix="/photos")
     app.register_blueprint(scan_bp)
     app.register_blueprint(signoff_bp, url_prefix="/sign")

@@ -3,12 +3,14 @@ from app.audit.models import AuditEvent  # noqa: F401
 from app.auth.models import LoginFailure, User, user_sites  # noqa: F401
 from app.checklists.models import ChecklistItem, ChecklistTemplate, TemplateVersion  # noqa: F401
 from app.findings.models import Finding  # noqa: F401
+from app.handover.models import Handover  # noqa: F401
 from app.patrols.models import (  # noqa: F401
     Answer, CheckpointSkip, PatrolLog, Round, RoundCheckpoint, RoundWindow, Visit, round_assignees,
 )
 from app.numbering import SequenceCounter  # noqa: F401
 from app.patrols.receipts import SyncReceipt  # noqa: F401
 from app.photos.models import Photo  # noqa: F401
+from app.reviews.models import ReviewBatch, SpotCheck, SpotCheckItem  # noqa: F401
 from app.signoff.models import AmendmentChange, CosignToken, LogAmendment, Signature  # noqa: F401
 from app.sites.models import Building, Checkpoint, RetiredToken, Site, Unit  # noqa: F401
 from app.work_orders.models import Team, WorkOrder  # noqa: F401

@@ -11,15 +11,15 @@ from app.labels import label
 
 HOME_ENDPOINTS = {
     "patroller": "patrols.today",
-    "supervisor": "findings.overview",
+    "supervisor": "dashboard.home",
     "maintenance": "work_orders.my_team",
     "admin": "admin.home",
 }
 
 NAV = {
-    "patroller": [("patrols.today", _l("Today")), ("patrols.history", _l("My logs"))],
-    "supervisor": [("findings.overview", _l("Overview")), ("findings.queue", _l("Findings")),
-                   ("patrols.logs", _l("Logs")), ("work_orders.board", _l("Work orders"))],
+    "patroller": [("patrols.today", _l("Today")), ("patrols.history", _l("My logs")), ("handover.index", _l("Handover"))],
+    "supervisor": [("dashboard.home", _l("Overview")), ("findings.queue", _l("Findings")),
+                   ("dashboard.logs", _l("Logs")), ("work_orders.board", _l("Work orders")), ("reviews.weekly", _l("Reviews"))],
     "maintenance": [("work_orders.my_team", _l("My tasks"))],
     "admin": [("admin.home", _l("Overview")), ("sites.checkpoints", _l("Checkpoints")), ("rounds.index", _l("Rounds")),
               ("checklists.index", _l("Checklists")), ("admin.users", _l("Users"))],

@@ -41,6 +41,7 @@ class Finding(db.Model):
 
     __table_args__ = (
         Index("ix_findings_site_status_created", "site_id", "status", "created_at"),
+        Index("ix_findings_site_created", "site_id", "created_at"),  # the findings list of any status, newest first
         Index("ix_findings_checkpoint_item", "checkpoint_id", "item_code", "created_at"),
         one_of("status", FINDING_STATUSES),
         one_of("severity", ("minor", "major", "urgent")),

@@ -197,7 +197,7 @@ class Answer(db.Model):
     note: Mapped[str | None] = mapped_column(Text)
     na_reason: Mapped[str | None] = mapped_column(String(255))
     answered_at: Mapped[datetime] = mapped_column(default=utcnow)
-    answered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    answered_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)  # lists and exports filtered by person
 
     visit: Mapped[Visit] = relationship(back_populates="answers")
     item = relationship("ChecklistItem")

@@ -126,6 +126,17 @@ def signed_stage(log: PatrolLog) -> int:
 
 def review(log: PatrolLog, supervisor: User, now: datetime) -> Signature:
     """A supervisor approves a log, only once both colleagues have signed it (002 §4.5.6, 003 §3)."""
+    signature = approve(log, supervisor, now)
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        raise PatrolError(_("Someone has already approved this log."), 409) from None
+    return signature
+
+
+def approve(log: PatrolLog, supervisor: User, now: datetime) -> Signature:
+    """review() without the commit, so the weekly review can approve many logs in one transaction."""
     if supervisor.role != "supervisor" or log.site_id not in supervisor.site_ids:
         raise PatrolError(_("Only a supervisor of this site can approve logs."), 403)
     if log.status != "signed":
@@ -138,9 +149,8 @@ def review(log: PatrolLog, supervisor: User, now: datetime) -> Signature:
     digest = content_hash(log, stage)
     if not all(signature_is_valid(sig, digest) for sig in signatures_of(log, stage).values()):
         raise PatrolError(_("The log changed after it was signed: it cannot be approved."), 409)
-    signature = Signature(log_id=log.id, user_id=supervisor.id, full_name=supervisor.full_name, role=supervisor.role,
-                          meaning="reviewed", amendment_no=stage, content_sha256=digest, signed_at=now)
-    db.session.add(signature)
+    # The conditional update comes first: of two supervisors approving at once, the second waits for the
+    # first's row lock, then finds the log no longer "signed" and is refused.
     changed = db.session.execute(
         update(PatrolLog).where(PatrolLog.id == log.id, PatrolLog.status == "signed")
         .values(status="reviewed", reviewed_at=now, reviewed_by_id=supervisor.id)
@@ -148,12 +158,15 @@ def review(log: PatrolLog, supervisor: User, now: datetime) -> Signature:
     if changed != 1:
         db.session.rollback()
         raise PatrolError(_("Someone has already approved this log."), 409)
-    record("log_reviewed", log, actor=supervisor, amendment=stage or None, content_sha256=digest)
+    signature = Signature(log_id=log.id, user_id=supervisor.id, full_name=supervisor.full_name, role=supervisor.role,
+                          meaning="reviewed", amendment_no=stage, content_sha256=digest, signed_at=now)
+    db.session.add(signature)
     try:
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:
         db.session.rollback()
         raise PatrolError(_("Someone has already approved this log."), 409) from None
+    record("log_reviewed", log, actor=supervisor, amendment=stage or None, content_sha256=digest)
     return signature
 
 

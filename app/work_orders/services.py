@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, select
 from sqlalchemy.orm import selectinload
 
 from app.extensions import db
@@ -40,17 +40,6 @@ def open_query(site_id: int, team_id: int | None = None):
     return query.options(selectinload(WorkOrder.team), selectinload(WorkOrder.checkpoint), selectinload(WorkOrder.item)).order_by(
         PRIORITY_RANK, WorkOrder.due_at
     )
-
-
-def counts_by_team(site_id: int, now: datetime) -> list[tuple]:
-    """Per team: open, overdue, done awaiting verification."""
-    overdue = case(((WorkOrder.due_at < now) & (WorkOrder.status != "done"), 1), else_=0)
-    awaiting = case((WorkOrder.status == "done", 1), else_=0)
-    return db.session.execute(
-        select(WorkOrder.team_id, func.count(), func.sum(overdue), func.sum(awaiting))
-        .where(WorkOrder.site_id == site_id, WorkOrder.status.in_(OPEN_STATUSES))
-        .group_by(WorkOrder.team_id)
-    ).all()
 
 
 def due_at(site, priority: str, start: datetime) -> datetime:

@@ -111,6 +111,8 @@ def test_round_walked_offline_survives_a_reload_and_syncs_once(app, browser, liv
     page = context.new_page()
     try:
         log_id = _start_round(page, live_server, three_stops["round_id"])
+        assert_fits_phone(page)
+        page.screenshot(path="test-results/screens/offline-walk-ready-zh.png")
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.reload()  # the service worker now controls the page
         context.set_offline(True)

@@ -12,7 +12,7 @@ pytestmark = pytest.mark.e2e
 
 HOMES = {
     "patrol1": ("/patrol/", "今日巡查", "Today's rounds"),
-    "super1": ("/review/", "示例花园", "Demo Gardens"),
+    "super1": ("/dashboard/", "示例花园", "Demo Gardens"),
     "maint1": ("/work-orders/", "的任务", "Tasks for"),
     "clean1": ("/work-orders/", "的任务", "Tasks for"),
     "admin": ("/admin/", "管理", "Administration"),

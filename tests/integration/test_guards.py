@@ -9,7 +9,7 @@ from tests.factories import make_site, make_user
 
 ROLE_HOMES = {
     "patroller": "/patrol/",
-    "supervisor": "/review/",
+    "supervisor": "/dashboard/",
     "maintenance": "/work-orders/",
     "admin": "/admin/",
 }
@@ -19,8 +19,15 @@ PAGES = [
     ("/patrol/", {"patroller", "supervisor"}),
     ("/patrol/my-logs", {"patroller", "supervisor"}),
     ("/patrol/logs", {"supervisor", "admin"}),
-    ("/review/", {"supervisor"}),
+    ("/dashboard/", {"supervisor", "admin"}),
+    ("/dashboard/logs", {"supervisor", "admin"}),
+    ("/dashboard/findings", {"supervisor", "admin"}),
+    ("/dashboard/work-orders", {"supervisor", "admin"}),
     ("/review/findings", {"supervisor"}),
+    ("/supervision/weekly", {"supervisor", "admin"}),
+    ("/supervision/spot-checks", {"supervisor", "admin"}),
+    ("/handover/", {"patroller", "supervisor", "admin"}),
+    ("/handover/new", {"patroller", "supervisor"}),
     ("/work-orders/", {"maintenance"}),
     ("/work-orders/board", {"supervisor", "admin"}),
     ("/admin/", {"admin"}),
@@ -28,6 +35,7 @@ PAGES = [
     ("/admin/users/new", {"admin"}),
     ("/admin/checklists/", {"admin", "supervisor"}),
     ("/account/pin", {"patroller", "supervisor", "maintenance", "admin"}),
+    ("/exports/archive", {"supervisor", "admin"}),
 ]
 
 

@@ -46,10 +46,8 @@ async function updateSyncLine() {
   if (s.waiting) parts.push(fill(t.waiting, { count: s.waiting }));
   if (s.failed) parts.push(fill(t.failed, { count: s.failed }));
   parts.push(s.lastSync ? fill(t.last_sync, { time: new Date(s.lastSync).toLocaleTimeString() }) : t.never_synced);
-  line.replaceChildren(
-    h("a", { class: s.failed ? "sync-pill sync-failed" : "sync-pill", href: "/patrol/offline#queue" }, parts.join(" · ")),
-    s.needsLogin ? h("p", { class: "flash flash-error" }, t.sign_in_again) : null,
-  );
+  line.replaceChildren(h("a", { class: s.failed ? "sync-pill sync-failed" : "sync-pill", href: "/patrol/offline#queue" }, parts.join(" · ")));
+  if (s.needsLogin) line.append(h("p", { class: "flash flash-error" }, t.sign_in_again));
 }
 
 // ---- progress of a round, as the server's submission.progress computes it ----
@@ -91,7 +89,8 @@ async function homePage() {
       h("strong", {}, p.log.round_name), " ", h("span", { class: "muted" }, p.log.number), " ",
       link(roundHref(p.log.id), t.back_to_round, "button secondary"))))
     : h("p", { class: "empty" }, t.no_packs);
-  const onlinePage = location.pathname.startsWith("/patrol/offline") ? null : h("p", { class: "muted" }, t.not_here);
+  const known = ["/patrol/offline", "/patrol/", "/patrol", "/"].includes(location.pathname);
+  const onlinePage = known ? null : h("p", { class: "muted" }, t.not_here);
   render(h("h1", {}, t.prepared), onlinePage, list);
 }
 
