@@ -14,6 +14,7 @@ from app.handover.services import handover_digest, to_local
 from app.model_helpers import utcnow
 from app.patrols.models import PatrolLog
 from app.work_orders.models import Team, WorkOrder
+from tests.concurrency import race
 from tests.conftest import PG_URL, csrf_from, login
 from tests.integration.supervision_world import add_logs, build_desk
 
@@ -214,36 +215,13 @@ def test_next_handover_starts_where_the_last_one_ended(app, desk):
 
 
 def test_two_people_signing_incoming_at_once_one_wins(app, desk):
-    import threading
-
-    from app.auth.models import User
-    from app.patrols.errors import PatrolError
     from app.handover.services import sign_handover
 
     _write(_client(app, "walker"))
     handover_id = _handover(app).id
-    barrier, outcomes = threading.Barrier(2), []
-
-    def run(username):
-        with app.app_context():
-            user = db.session.scalar(select(User).where(User.username == username))
-            handover = db.session.get(Handover, handover_id)
-            barrier.wait()
-            try:
-                sign_handover(handover, user, "incoming", utcnow())
-                outcomes.append("ok")
-            except PatrolError as exc:
-                outcomes.append(exc.status)
-            except Exception as exc:  # noqa: BLE001 — SQLite may refuse the second writer as locked
-                outcomes.append(type(exc).__name__)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(name,)) for name in ("colleague", "boss")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    incoming = lambda user, handover: sign_handover(handover, user, "incoming", utcnow())  # noqa: E731
+    outcomes = race(app, [("colleague", incoming), ("boss", incoming)],
+                    prepare=lambda user: db.session.get(Handover, handover_id))
     assert outcomes.count("ok") == 1, outcomes
     if PG_URL:  # PostgreSQL makes the second wait for the first's row lock, then refuses it cleanly
         assert sorted(map(str, outcomes)) == ["409", "ok"], outcomes

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.patrols.models import Answer, PatrolLog
 from app.signoff.models import CosignToken, Signature
+from tests.concurrency import race
 from tests.conftest import csrf_from, login
 from tests.factories import make_user
 from tests.integration.patrol_world import build_world
@@ -272,37 +273,6 @@ def test_a_signer_cannot_also_approve(app, client, submitted):
     assert _status(app, log_id) == "signed"
 
 
-def _race(app, calls):
-    """Run each call(user) in its own thread and transaction, started together; returns the outcomes."""
-    import threading
-
-    from app.auth.models import User
-    from app.patrols.errors import PatrolError
-
-    barrier, outcomes = threading.Barrier(len(calls)), []
-
-    def run(username, action):
-        with app.app_context():
-            user = db.session.scalar(select(User).where(User.username == username))
-            barrier.wait()
-            try:
-                action(user)
-                outcomes.append("ok")
-            except PatrolError as exc:
-                outcomes.append(exc.status)
-            except Exception as exc:  # noqa: BLE001 — SQLite may refuse the second writer as locked
-                outcomes.append(type(exc).__name__)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=pair) for pair in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return outcomes
-
-
 def test_two_colleagues_witnessing_at_once_one_wins(app, client, submitted):
     from app.model_helpers import utcnow
     from app.signoff.services import sign
@@ -314,10 +284,10 @@ def test_two_colleagues_witnessing_at_once_one_wins(app, client, submitted):
         make_user("patroller", [db.session.get(Site, world.site_id)], username="third")
         db.session.commit()
 
-    def witness(user):
+    def witness(user, _prepared):
         sign(db.session.get(PatrolLog, log_id), user, "witnessed", utcnow())
 
-    outcomes = _race(app, [(world.colleague, witness), ("third", witness)])
+    outcomes = race(app, [(world.colleague, witness), ("third", witness)])
     assert outcomes.count("ok") == 1
     assert list(_signatures(app, log_id)) == ["witnessed"]
 
@@ -335,9 +305,9 @@ def test_correcting_and_returning_at_once_open_one_correction(app, client, submi
 
         make_user("supervisor", [db.session.get(Site, world.site_id)], username="boss")
         db.session.commit()
-    outcomes = _race(app, [
-        (world.patroller, lambda user: start_amendment(db.session.get(PatrolLog, log_id), user, utcnow())),
-        ("boss", lambda user: return_for_correction(db.session.get(PatrolLog, log_id), user, "请更正", utcnow())),
+    outcomes = race(app, [
+        (world.patroller, lambda user, _p: start_amendment(db.session.get(PatrolLog, log_id), user, utcnow())),
+        ("boss", lambda user, _p: return_for_correction(db.session.get(PatrolLog, log_id), user, "请更正", utcnow())),
     ])
     assert outcomes.count("ok") == 1
     with app.app_context():

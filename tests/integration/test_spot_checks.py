@@ -13,6 +13,7 @@ from app.extensions import db
 from app.model_helpers import utcnow
 from app.reviews.models import SpotCheck, SpotCheckItem
 from app.reviews.spot_checks import results_digest
+from tests.concurrency import race
 from tests.conftest import PG_URL, csrf_from, login
 from tests.integration.supervision_world import add_logs, build_desk
 
@@ -215,38 +216,14 @@ def test_item_of_another_spot_check_is_not_found(app, desk):
 
 
 def test_two_managers_signing_at_once_sign_once(app, desk):
-    import threading
-
-    from app.auth.models import User
-    from app.patrols.errors import PatrolError
     from app.reviews.spot_checks import load_spot_check, sign_spot_check
 
     spot = _drawn(app, desk)
     client = _client(app, "boss")
     for item in spot.items:
         _check(client, spot, item, "ok")
-    barrier, outcomes = threading.Barrier(2), []
-
-    def run(username):
-        with app.app_context():
-            user = db.session.scalar(select(User).where(User.username == username))
-            loaded = load_spot_check(spot.id)
-            barrier.wait()
-            try:
-                sign_spot_check(loaded, user, utcnow())
-                outcomes.append("ok")
-            except PatrolError as exc:
-                outcomes.append(exc.status)
-            except Exception as exc:  # noqa: BLE001 — SQLite may refuse the second writer as locked
-                outcomes.append(type(exc).__name__)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(name,)) for name in ("boss", "boss2")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    sign = lambda user, loaded: sign_spot_check(loaded, user, utcnow())  # noqa: E731
+    outcomes = race(app, [("boss", sign), ("boss2", sign)], prepare=lambda user: load_spot_check(spot.id))
     assert outcomes.count("ok") == 1, outcomes
     if PG_URL:  # PostgreSQL makes the second wait for the first's row lock, then refuses it cleanly
         assert sorted(map(str, outcomes)) == ["409", "ok"], outcomes

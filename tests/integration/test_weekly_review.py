@@ -15,6 +15,7 @@ from app.reviews.models import ReviewBatch
 from app.reviews.periods import IsoWeek
 from app.signoff.content import content_hash
 from app.signoff.models import Signature
+from tests.concurrency import race
 from tests.conftest import PG_URL, csrf_from, login
 from tests.integration.supervision_world import add_logs, build_desk, days_of_week
 
@@ -212,36 +213,12 @@ def test_one_by_one_approval_shows_as_reviewed_in_the_week(app, desk):
 
 
 def test_two_supervisors_reviewing_the_same_list_at_once_one_wins(app, desk):
-    import threading
-
-    from app.auth.models import User
-    from app.patrols.errors import PatrolError
     from app.reviews.weekly import review_week
     from app.sites.models import Site
 
     ids = add_logs(app, desk, days_of_week(WEEK.first, 5))
-    barrier, outcomes = threading.Barrier(2), []
-
-    def run(username):
-        with app.app_context():
-            user = db.session.scalar(select(User).where(User.username == username))
-            site = db.session.get(Site, desk.site_id)
-            barrier.wait()
-            try:
-                review_week(site, user, WEEK, ids, utcnow())
-                outcomes.append("ok")
-            except PatrolError as exc:
-                outcomes.append(exc.status)
-            except Exception as exc:  # noqa: BLE001 — SQLite may refuse the second writer as locked
-                outcomes.append(type(exc).__name__)
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(name,)) for name in ("boss", "boss2")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    review = lambda user, site: review_week(site, user, WEEK, ids, utcnow())  # noqa: E731
+    outcomes = race(app, [("boss", review), ("boss2", review)], prepare=lambda user: db.session.get(Site, desk.site_id))
     assert outcomes.count("ok") == 1, outcomes
     if PG_URL:  # PostgreSQL makes the second wait for the first's row lock, then refuses it cleanly
         assert sorted(map(str, outcomes)) == ["409", "ok"], outcomes
