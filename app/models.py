@@ -10,7 +10,11 @@ from app.patrols.models import (  # noqa: F401
 from app.numbering import SequenceCounter  # noqa: F401
 from app.patrols.receipts import SyncReceipt  # noqa: F401
 from app.photos.models import Photo  # noqa: F401
+from app.renovation.models import (  # noqa: F401
+    PermitDocument, PermitExtension, RectificationNotice, RenovationPermit, RenovationWorker, notice_findings,
+)
 from app.reviews.models import ReviewBatch, SpotCheck, SpotCheckItem  # noqa: F401
 from app.signoff.models import AmendmentChange, CosignToken, LogAmendment, Signature  # noqa: F401
-from app.sites.models import Building, Checkpoint, RetiredToken, Site, Unit  # noqa: F401
+from app.sites.models import Building, Checkpoint, RetiredToken, Site, SiteHoliday, SiteSeason, Unit  # noqa: F401
+from app.vacancy.models import KeyLoan, UpkeepItem, UpkeepPlan, plan_units  # noqa: F401
 from app.work_orders.models import Team, WorkOrder  # noqa: F401

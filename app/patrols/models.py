@@ -10,6 +10,8 @@ from app.extensions import db
 from app.model_helpers import one_of, utcnow
 
 SCHEDULE_KINDS = ("daily", "shift", "weekly", "monthly")
+# "renovation" and "vacant" rounds are kept by the site itself: their stops follow the active permits / due upkeep visits.
+ROUND_PURPOSES = ("patrol", "renovation", "vacant")
 # "amending": the patroller is correcting a locked log; "returned": a supervisor sent it back for correction.
 LOG_STATUSES = ("scheduled", "in_progress", "submitted", "signed", "reviewed", "missed", "amending", "returned")
 VISIT_METHODS = ("qr", "link", "manual")
@@ -36,6 +38,7 @@ class Round(db.Model):
     month_day: Mapped[int | None]  # 1–31 for monthly; short months use their last day
     assigned_team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id"))
     active: Mapped[bool] = mapped_column(default=True)
+    purpose: Mapped[str] = mapped_column(String(16), default="patrol", server_default="patrol")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     stops: Mapped[list[RoundCheckpoint]] = relationship(
@@ -49,6 +52,7 @@ class Round(db.Model):
 
     __table_args__ = (
         one_of("schedule_kind", SCHEDULE_KINDS),
+        one_of("purpose", ROUND_PURPOSES),
         CheckConstraint("weekdays BETWEEN 0 AND 127", name="weekdays_mask"),
         CheckConstraint("schedule_kind <> 'weekly' OR weekdays > 0", name="weekly_has_days"),
         CheckConstraint(

@@ -15,6 +15,7 @@ from app.patrols import bp
 from app.patrols.errors import PatrolError
 from app.patrols.missed import mark_missed
 from app.patrols.models import Answer, PatrolLog, Round, Visit
+from app.patrols import site_rounds
 from app.patrols.services import due_today, log_page_query
 from app.patrols.submission import progress
 from app.patrols.walking import assigned_to, open_visit, start_round
@@ -32,6 +33,8 @@ LOG_FILTERS = ("in_progress", "submitted", "signed", "reviewed", "returned", "am
 def today():
     now = utcnow()
     mark_missed(current_site(), now)
+    site_rounds.refresh_all(current_site(), now)  # today's renovation units and due upkeep visits
+    db.session.commit()
     rounds = due_today(current_user, current_site(), now)
     corrections = db.session.scalars(
         select(PatrolLog).where(PatrolLog.site_id == current_site().id, PatrolLog.started_by_id == current_user.id,

@@ -12,6 +12,7 @@ from app.audit.services import record
 from app.checklists.models import TemplateVersion
 from app.extensions import db
 from app.patrols.errors import PatrolError
+from app.patrols.events import log_submitted
 from app.patrols.models import Answer, CheckpointSkip, PatrolLog, RoundCheckpoint, Visit
 from app.patrols.walking import require_walking
 
@@ -86,6 +87,7 @@ def submit_log(log: PatrolLog, user, now: datetime, lang: str = "zh") -> Progres
     failed = db.session.scalars(select(Answer).join(Visit).where(Visit.log_id == log.id, Answer.result == "fail")
                                 .options(selectinload(Answer.item), selectinload(Answer.visit))).all()
     findings = create_findings(log, failed, now)
+    log_submitted.send(log, findings=findings, user=user, now=now)
     record("patrol_submitted", log, number=log.number, score=state.score, findings=len(findings))
     db.session.commit()
     db.session.refresh(log)

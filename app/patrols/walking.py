@@ -44,6 +44,10 @@ def start_round(user, round_: Round, now: datetime) -> PatrolLog:
     if not assigned_to(user, round_):
         raise PatrolError(_("This round is not assigned to you."), 403)
     site_id, tz_name = round_.site_id, round_.site.timezone
+    if round_.purpose != "patrol":  # the site keeps its stops: bring them up to date before the day's log starts
+        from app.patrols.site_rounds import refresh
+        refresh(round_.site, round_.purpose, now)
+        db.session.commit()
     occ = current_occurrence(round_, tz_name, now)
     if occ is None:
         raise PatrolError(_("This round has no time window open now."), 409)

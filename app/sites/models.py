@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -77,14 +77,25 @@ class Unit(db.Model):
     number: Mapped[str] = mapped_column(String(32))
     area_m2: Mapped[float | None]
     status: Mapped[str] = mapped_column(String(16), default="occupied")
+    # The door label: a checkpoint of category "unit", so scans, label printing and rotation work as for any checkpoint.
+    checkpoint_id: Mapped[int | None] = mapped_column(ForeignKey("checkpoints.id"), unique=True)
+    owner_name: Mapped[str | None] = mapped_column(String(120))  # supervisors and admins only
+    owner_phone: Mapped[str | None] = mapped_column(String(32))
+    sold_on: Mapped[date | None]  # vacant-unit records are kept until a year after the sale
+    note: Mapped[str | None] = mapped_column(String(255))
 
     building: Mapped[Building] = relationship()
+    checkpoint: Mapped[Checkpoint | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("building_id", "number"),
         one_of("status", UNIT_STATUSES),
         CheckConstraint("area_m2 IS NULL OR area_m2 > 0", name="area_positive"),
     )
+
+    def label(self, locale: str) -> str:
+        """"3栋 1201" / "Block 3 1201": what a person reads on a list or a notice."""
+        return f"{self.building.name(locale)} {self.number}"
 
 
 class Checkpoint(db.Model):
@@ -132,3 +143,26 @@ class RetiredToken(db.Model):
     token: Mapped[str] = mapped_column(String(64), primary_key=True)
     checkpoint_id: Mapped[int] = mapped_column(ForeignKey("checkpoints.id"), index=True)
     retired_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SiteHoliday(db.Model):
+    """Public holidays and make-up days off: working-day clocks (renovation approval) skip them (DESIGN §8)."""
+
+    __tablename__ = "site_holidays"
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(64))
+
+
+SEASONS = ("summer", "rainy", "winter")
+
+
+class SiteSeason(db.Model):
+    """Which months count as summer, rainy season and winter at a site: seasonal upkeep items follow them."""
+
+    __tablename__ = "site_seasons"
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), primary_key=True)
+    season: Mapped[str] = mapped_column(String(8), primary_key=True)
+    months: Mapped[int] = mapped_column(default=0)  # bit 0 = January … bit 11 = December
+
+    __table_args__ = (one_of("season", SEASONS), CheckConstraint("months BETWEEN 0 AND 4095", name="months_mask"))
