@@ -13,11 +13,13 @@ from app.checklists.catalogue import load_catalogue
 from app.checklists.models import ChecklistTemplate, TemplateVersion
 from app.demo import estate
 from app.demo.history import HistoryWriter
+from app.demo.renovations import build_renovations
+from app.demo.units import build_units
 from app.extensions import db
 from app.model_helpers import utcnow
 from app.patrols.models import Round, RoundCheckpoint, RoundWindow
 from app.patrols.schedules import local_today, occurrences_on, weekday_mask
-from app.sites.models import Building, Checkpoint, Site, Unit
+from app.sites.models import Building, Checkpoint, Site
 from app.work_orders.models import Team
 
 
@@ -52,6 +54,8 @@ def build_demo(now: datetime | None = None, days: int = 30, seed: int = 7) -> Si
             for occ in occurrences_on(round_, day, site.timezone):
                 if occ.starts_at <= now:
                     writer.occurrence(round_, occ, now)
+    units = build_units(site, list(site.buildings), users, now)
+    build_renovations(site, units, users, now)
     db.session.commit()
     return site
 
@@ -71,10 +75,6 @@ def _buildings_and_checkpoints(site: Site) -> list[Checkpoint]:
     for code, zh, en, above, below in estate.BUILDINGS:
         building = Building(site=site, code=code, name_zh=zh, name_en=en, floors_above=above, floors_below=below)
         db.session.add(building)
-        for floor in range(2, above + 1):
-            for door in (1, 2):
-                status = "vacant" if (floor * door) % 13 == 0 else "occupied"
-                db.session.add(Unit(building=building, floor=floor, number=f"{floor}{door:02d}", area_m2=89.5 + door * 10, status=status))
         for cp_code, cp_zh, cp_en, category, floor in estate.building_checkpoints(code, zh, en, above):
             checkpoints.append(Checkpoint(site=site, building=building, floor=floor, code=cp_code, name_zh=cp_zh,
                                           name_en=cp_en, category=category, latitude=31.2304, longitude=121.4737))

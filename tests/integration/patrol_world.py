@@ -24,9 +24,12 @@ class World:
 
 
 def window_around_now(hours_before: int = 1, hours_after: int = 3):
-    local = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai"))
-    return [((local - timedelta(hours=hours_before)).time().replace(second=0, microsecond=0),
-             (local + timedelta(hours=hours_after)).time().replace(second=0, microsecond=0))]
+    """A window open now that stays within today (local): one crossing midnight would date the log yesterday."""
+    local = datetime.now(timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+    starts = max(local - timedelta(hours=hours_before), midnight)
+    ends = min(local + timedelta(hours=hours_after), midnight + timedelta(hours=23, minutes=59))
+    return [(starts.time().replace(second=0, microsecond=0), ends.time().replace(second=0, microsecond=0))]
 
 
 def build_world(app) -> World:
