@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from functools import lru_cache
 
 from flask_login import UserMixin
 from sqlalchemy import Column, CheckConstraint, ForeignKey, Index, String, Table
@@ -13,6 +14,13 @@ from app.extensions import db
 from app.model_helpers import one_of, utcnow
 
 ROLES = ("patroller", "supervisor", "maintenance", "admin")
+FAILURE_KINDS = ("login", "signing", "reauth")  # signing in, signing a record, confirming one's password
+
+
+@lru_cache(maxsize=1)
+def dummy_hash() -> str:
+    """Checked against when there is no real hash, so a refusal costs the same work either way (no timing oracle)."""
+    return generate_password_hash("not-a-password", method="scrypt")
 
 user_sites = Table(
     "user_sites",
@@ -69,7 +77,8 @@ class User(UserMixin, db.Model):
         """Signing re-checks the password, or the personal signing PIN when one is set."""
         if self.check_password(secret):
             return True
-        return bool(self.signing_pin_hash) and check_password_hash(self.signing_pin_hash, secret)
+        pin_matches = check_password_hash(self.signing_pin_hash or dummy_hash(), secret)
+        return bool(self.signing_pin_hash) and pin_matches
 
     def end_sessions(self) -> None:
         self.session_token = secrets.token_hex(16)
@@ -83,13 +92,16 @@ class User(UserMixin, db.Model):
 
 
 class LoginFailure(db.Model):
+    """A failed attempt at someone's password or PIN; `kind` says where (see FAILURE_KINDS)."""
     __tablename__ = "login_failures"
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8), default="login", server_default="login")
     username: Mapped[str] = mapped_column(String(64))
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (
+        one_of("kind", FAILURE_KINDS),
         Index("ix_login_failures_username_at", "username", "at"),
         Index("ix_login_failures_address_at", "address", "at"),
     )

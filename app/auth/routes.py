@@ -1,4 +1,4 @@
-"""Sign in, sign out, language switch."""
+"""Sign in, sign out, language switch; one's own password and signing PIN."""
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -11,8 +11,9 @@ from marshmallow import ValidationError
 from app.audit.services import record
 from app.auth import bp
 from app.auth.guards import role_required
-from app.auth.schemas import LanguageSchema, LoginSchema
-from app.auth.services import LoginError, ThrottlePolicy, authenticate
+from app.auth.schemas import LanguageSchema, LoginSchema, PasswordChangeSchema, SigningPinSchema
+from app.auth.services import LoginError, authenticate, change_password, set_signing_pin
+from app.auth.throttle import Throttled, ThrottlePolicy
 from app.extensions import db
 from app.validation import field_errors
 from app.web import home_url_for
@@ -29,17 +30,17 @@ def safe_next(target: str | None) -> str | None:
 
 
 def _policy() -> ThrottlePolicy:
-    cfg = current_app.config
-    return ThrottlePolicy(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"], cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"], cfg["LOGIN_FAILURE_WINDOW"])
+    return ThrottlePolicy.from_config(current_app.config)
 
 
-def _login_error_message(error: LoginError) -> tuple[str, int]:
-    if error.reason == "throttled":
-        minutes = max(1, -(-error.retry_after // 60))
-        return _("Too many failed sign-ins. Try again in %(minutes)d minutes.", minutes=minutes), 429
-    if error.reason == "inactive":
-        return _("This account has been deactivated. Ask your administrator."), 403
-    return _("Wrong username or password."), 401
+def _address() -> str:
+    return request.remote_addr or "-"
+
+
+def _throttled(template: str, exc: Throttled, **context):
+    """The form again with the wait in words, as a 429 with Retry-After."""
+    page = render_template(template, errors={"form": exc.description}, **context)
+    return page, 429, {"Retry-After": str(exc.retry_after)}
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -51,12 +52,13 @@ def login():
         values = request.form.to_dict()
         try:
             data = LoginSchema().load(values)
-            user = authenticate(data["username"], data["password"], request.remote_addr or "-", _policy())
+            user = authenticate(data["username"], data["password"], _address(), _policy())
         except ValidationError as exc:
             errors, status = field_errors(exc), 400
-        except LoginError as exc:
-            message, status = _login_error_message(exc)
-            errors = {"form": message}
+        except LoginError:
+            errors, status = {"form": _("Wrong username or password.")}, 401
+        except Throttled as exc:
+            return _throttled("auth/login.html", exc, values=values)
         else:
             session.clear()  # a fresh session at sign-in (no fixation)
             session.permanent = True
@@ -70,6 +72,7 @@ def login():
 def logout():
     if current_user.is_authenticated:
         record("logout", current_user)
+        current_user.end_sessions()  # a copy of the session cookie stops working too (on every device of this account)
         db.session.commit()
     logout_user()
     session.clear()
@@ -92,7 +95,27 @@ def language():
     return redirect(safe_next(data["next"]) or url_for("main.index"), code=303)
 
 
-WEAK_PINS = {"000000", "111111", "123456", "654321", "123123", "888888", "666666", "121212"}
+@bp.route("/account/password", methods=["GET", "POST"])
+@role_required("patroller", "supervisor", "maintenance", "admin")
+def change_own_password():
+    """Replace one's own password; other sessions of the account end, this one goes on."""
+    errors = {}
+    if request.method == "POST":
+        me = current_user._get_current_object()
+        try:
+            data = PasswordChangeSchema(me.username).load(request.form.to_dict())
+            change_password(me, data["current_password"], data["password"], _address(), _policy())
+        except ValidationError as exc:
+            errors = field_errors(exc)
+        except LoginError:
+            errors = {"current_password": _("Wrong password.")}
+        except Throttled as exc:
+            return _throttled("auth/password.html", exc)
+        else:
+            login_user(me)  # the new password rotated the session token: carry on under the new one
+            flash(_("Your password is changed. Other devices must sign in again."), "success")
+            return redirect(home_url_for(me), code=303)
+    return render_template("auth/password.html", errors=errors), 400 if errors else 200
 
 
 @bp.route("/account/pin", methods=["GET", "POST"])
@@ -101,17 +124,16 @@ def signing_pin():
     """Set a personal 6-digit PIN, so signing a log on a colleague's phone needs no full password."""
     errors = {}
     if request.method == "POST":
-        pin = (request.form.get("pin") or "").strip()
-        if not current_user.check_password(request.form.get("password") or ""):
-            errors["password"] = _("Wrong password.")
-        elif not (len(pin) == 6 and pin.isdigit()) or pin in WEAK_PINS or len(set(pin)) < 3:
-            errors["pin"] = _("Choose 6 digits that are not easy to guess (not 123456 or 000000).")
-        elif pin != (request.form.get("pin_again") or "").strip():
-            errors["pin_again"] = _("The two PINs differ.")
+        try:
+            data = SigningPinSchema().load(request.form.to_dict())
+            set_signing_pin(current_user._get_current_object(), data["password"], data["pin"].strip(), _address(), _policy())
+        except ValidationError as exc:
+            errors = field_errors(exc)
+        except LoginError:
+            errors = {"password": _("Wrong password.")}
+        except Throttled as exc:
+            return _throttled("auth/pin.html", exc)
         else:
-            current_user.set_signing_pin(pin)
-            record("signing_pin_set", current_user)
-            db.session.commit()
             flash(_("Your signing PIN is set."), "success")
             return redirect(home_url_for(current_user), code=303)
     return render_template("auth/pin.html", errors=errors), 400 if errors else 200

@@ -156,25 +156,5 @@ def test_api_requires_sign_in_and_hides_other_sites(app, client, login_as):
     assert client.get(f"/api/v1/sites/{other_id}/checkpoints").status_code == 404
 
 
-# Endpoints open without a role: the login flow, health, static files, the API description, the installable app's
-# manifest and service worker, the offline page.
-PUBLIC = {"static", "main.index", "main.healthz", "main.switch_site", "auth.login", "auth.logout", "auth.language",
-          "api-docs.openapi_json", "patrols.offline",
-          "pwa.manifest", "pwa.service_worker"}
-
-
-def test_every_route_names_the_roles_it_serves(app):
-    unguarded = sorted(endpoint for endpoint, view in app.view_functions.items()
-                       if endpoint not in PUBLIC and not getattr(view, "allowed_roles", None))
-    assert unguarded == [], f"routes without role_required: {unguarded}"
-
-
-def test_every_guarded_page_refuses_a_logged_out_visitor(app, client):
-    """Walk the URL map: every GET page outside PUBLIC sends a visitor to sign in (or 401 for the API)."""
-    for rule in app.url_map.iter_rules():
-        if rule.endpoint in PUBLIC or "GET" not in rule.methods:
-            continue
-        values = {arg: (1 if "id" in arg or arg in ("number",) else "x" * 20) for arg in rule.arguments}
-        path = app.url_map.bind("localhost").build(rule.endpoint, values)
-        status = client.get(path).status_code
-        assert status in (302, 401), (rule.rule, status)
+# Which roles may call each route, for every route of the URL map, and what a visitor or a user of another site gets:
+# tests/authz_table.py, walked by tests/integration/test_authz_matrix.py.
