@@ -137,8 +137,10 @@ def _render(data: bytes, stamp_lines: list[str], tz_name: str, max_pixels: int) 
 
 
 def _already_stored(data: bytes, path: str, thumb_path: str, tz_name: str) -> _Rendered | None:
-    """The facts of an earlier upload of the very same bytes, or None when its files are not both there."""
-    if not (os.path.isfile(storage.absolute(path)) and os.path.isfile(storage.absolute(thumb_path))):
+    """The facts of an earlier upload of the very same bytes, or None when its files are not both there.
+
+    Files kept are taken up again first, so the sweep of files without a row leaves them until our row is in."""
+    if not storage.take_up((thumb_path, path)):
         return None
     try:
         with Image.open(storage.absolute(path)) as stored:
@@ -163,8 +165,7 @@ def ingest_photo(stream: typing.BinaryIO, *, site, uploaded_by, stamp_lines: lis
     rendered = _already_stored(data, path, thumb_path, tz_name)
     if rendered is None:
         rendered = _render(data, stamp_lines, tz_name, config.get("PHOTO_MAX_PIXELS", DEFAULT_MAX_PIXELS))
-        storage.write_atomic(thumb_path, rendered.thumb)
-        storage.write_atomic(path, rendered.display)  # last: a display file means both are complete
+        storage.write_pair(thumb_path, rendered.thumb, path, rendered.display)
     return Photo(
         site_id=site.id, uploaded_by_id=uploaded_by.id, sha256=sha256, content_type="image/jpeg",
         width=rendered.size[0], height=rendered.size[1], size_bytes=os.path.getsize(storage.absolute(path)),
