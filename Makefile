@@ -5,9 +5,10 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app wsgi
 PORT ?= 5000
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
+PG_BENCH_URL ?= postgresql://postgres@127.0.0.1:5432/test_e
 CHROMIUM ?= /usr/bin/chromium
 
-.PHONY: setup deps static translations chromium fonts run test test-sqlite test-pg extract-messages clean lighthouse
+.PHONY: setup deps static translations chromium fonts run test test-sqlite test-pg extract-messages clean lighthouse bench bench-quick
 
 setup: deps static translations fonts
 
@@ -55,6 +56,7 @@ test: setup chromium
 	@if $(PY) -c "import psycopg,sys; psycopg.connect('$(PG_TEST_URL)', connect_timeout=3).close()" 2>/dev/null; then \
 		$(MAKE) --no-print-directory test-pg; \
 	else echo "PostgreSQL does not answer at $(PG_TEST_URL): suite ran on SQLite only"; fi
+	$(MAKE) --no-print-directory bench-quick
 
 test-sqlite:
 	@echo "== tests on SQLite =="
@@ -63,6 +65,15 @@ test-sqlite:
 test-pg:
 	@echo "== tests on PostgreSQL =="
 	CHROMIUM=$(CHROMIUM) TEST_DATABASE_URL=$(PG_TEST_URL) $(PY) -m pytest -q
+
+# The benchmark table of issue #8 (bench/run.py): full on PostgreSQL and SQLite (up to 20 minutes; the database at
+# PG_BENCH_URL is emptied), quick on SQLite at small scale (under 2 minutes; a missed target is reported, an error fails).
+bench: setup chromium
+	CHROMIUM=$(CHROMIUM) PG_BENCH_URL=$(PG_BENCH_URL) $(PY) bench/run.py
+
+bench-quick: setup chromium
+	@echo "== benchmarks, quick =="
+	CHROMIUM=$(CHROMIUM) $(PY) bench/run.py --quick
 
 # Lighthouse scores of the login, Today and checkpoint pages on a phone (own npm install in bench/, not part of `make test`).
 lighthouse: setup chromium bench/node_modules/.installed

@@ -37,7 +37,8 @@ self.addEventListener("activate", (event) => {
 
 async function cacheFirst(event) {
   const cache = await caches.open(SHELL_CACHE);
-  const cached = await cache.match(event.request);
+  // Pages ask for /static/x?v=<hash>; the shell keeps /static/x of this very shell version, so the query can be ignored.
+  const cached = await cache.match(event.request, { ignoreSearch: true });
   if (cached) return cached;
   const response = await fetch(event.request);
   if (response.ok && response.type === "basic") event.waitUntil(cache.put(event.request, response.clone()));
