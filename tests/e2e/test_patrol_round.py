@@ -107,7 +107,7 @@ def browser_contexts(page):
 
 def _sign_in(page, base, username):
     LoginPage(page, base).open().sign_in(username, "demo-pass")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_url(lambda url: "/login" not in url)  # signed in: the next goto must not race the login's redirect
 
 
 def _finding_to_closed_work_order(app, open_phone, base, e2e_checkpoint, photo):
