@@ -4,14 +4,23 @@ from __future__ import annotations
 import os
 
 from flask import Flask
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, ValidationError
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 class BoundedInt(IntegerConverter):
+    """Ids in URLs fit the database's integer. A larger one reads as 0, an id no record has, so the view answers 404
+    (refusing it here made werkzeug answer 405 when the path also fits a rule of another method)."""
+
     def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):  # noqa: A002
         super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+    def to_python(self, value: str) -> int:
+        try:
+            return super().to_python(value)
+        except ValidationError:
+            return 0
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -42,7 +51,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from app import models  # noqa: F401  (every table known to Alembic and the mapper)
-    from app.extensions import api, babel, csrf, db, htmx, login_manager, migrate
+    from app import assets
+    from app.extensions import api, babel, compress, csrf, db, htmx, login_manager, migrate
     from app.i18n import select_locale, select_timezone
 
     db.init_app(app)
@@ -52,6 +62,8 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     htmx.init_app(app)
     api.init_app(app)
+    compress.init_app(app)
+    assets.register(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -68,10 +80,13 @@ def _register_blueprints(app: Flask) -> None:
     from app.handover import bp as handover_bp
     from app.photos import bp as photos_bp
     from app.pwa import bp as pwa_bp
+    from app.renovation import bp as renovation_bp
     from app.reviews import bp as reviews_bp
     from app.work_orders import bp as work_orders_bp
     from app.dashboard import bp as dashboard_bp
     from app.exports import bp as exports_bp
+    from app.units import bp as units_bp
+    from app.vacancy import bp as vacancy_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(pwa_bp)
@@ -80,10 +95,13 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(patrols_bp, url_prefix="/patrol")
     app.register_blueprint(findings_bp, url_prefix="/review")
     app.register_blueprint(reviews_bp, url_prefix="/supervision")
+    app.register_blueprint(renovation_bp, url_prefix="/renovation")
     app.register_blueprint(handover_bp, url_prefix="/handover")
     app.register_blueprint(work_orders_bp, url_prefix="/work-orders")
     app.register_blueprint(dashboard_bp, url_prefix="/dashboard")
     app.register_blueprint(exports_bp, url_prefix="/exports")
+    app.register_blueprint(units_bp, url_prefix="/units")
+    app.register_blueprint(vacancy_bp, url_prefix="/vacancy")
     app.register_blueprint(photos_bp, url_prefix="/photos")
     app.register_blueprint(scan_bp)
     app.register_blueprint(signoff_bp, url_prefix="/sign")

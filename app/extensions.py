@@ -16,7 +16,7 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
-from app.api.schemas import ErrorSchema
+from app.api.refusals import ErrorSchema
 
 # Named constraints so Alembic can alter them on SQLite and PostgreSQL alike.
 NAMING = {

@@ -1,13 +1,15 @@
 """Request-scoped helpers for templates: the current site, role navigation, local times."""
 from __future__ import annotations
 
-from flask import Flask, Response, abort, flash, g, redirect, request, session, url_for
-from flask_babel import format_datetime, lazy_gettext as _l
+from flask import Flask, Request, Response, abort, flash, g, redirect, request, session, url_for
+from flask_babel import format_datetime, gettext as _, lazy_gettext as _l
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest
 
 from app.extensions import db, login_manager
 from app.i18n import lang
 from app.labels import label
+from app.validation import MAX_ID
 
 HOME_ENDPOINTS = {
     "patroller": "patrols.today",
@@ -17,7 +19,8 @@ HOME_ENDPOINTS = {
 }
 
 NAV = {
-    "patroller": [("patrols.today", _l("Today")), ("patrols.history", _l("My logs")), ("handover.index", _l("Handover"))],
+    "patroller": [("patrols.today", _l("Today")), ("patrols.history", _l("My logs")), ("vacancy.units", _l("Vacant units")),
+                  ("handover.index", _l("Handover"))],
     "supervisor": [("dashboard.home", _l("Overview")), ("findings.queue", _l("Findings")),
                    ("dashboard.logs", _l("Logs")), ("work_orders.board", _l("Work orders")), ("reviews.weekly", _l("Reviews"))],
     "maintenance": [("work_orders.my_team", _l("My tasks"))],
@@ -26,7 +29,36 @@ NAV = {
 }
 
 
-MAX_ID = 2**31 - 1
+
+# Scripts and styles only from our own files: no inline code, no eval (htmx runs with allowEval off).
+CONTENT_SECURITY_POLICY = "; ".join((
+    "default-src 'self'", "script-src 'self'", "style-src 'self'", "img-src 'self' data: blob:",
+    "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'", "form-action 'self'",
+))
+# The scanner needs the camera and visits record the position; nothing else.
+PERMISSIONS_POLICY = "camera=(self), geolocation=(self), microphone=(), payment=(), usb=()"
+
+
+class PatrolRequest(Request):
+    """A multipart part without a name is a malformed form (400). Werkzeug files such parts under the key None, which
+    the CSRF check, the first to read any form, cannot handle (it crashed with a 500)."""
+
+    def _load_form_data(self) -> None:
+        super()._load_form_data()
+        if None in self.form or None in self.files:
+            for _name, upload in self.files.items(multi=True):
+                upload.close()
+            self.__dict__["form"], self.__dict__["files"] = self.parameter_storage_class(), self.parameter_storage_class()
+            raise BadRequest(_("The form is malformed: a field has no name. Reload the page and send it again."))
+
+
+def refuse_nul_characters() -> None:
+    """No form field may hold a NUL character: PostgreSQL refuses it in text (a 500 there). Query strings are the
+    views' to read (the lists' filters refuse such values beside the filter)."""
+    if request.mimetype not in ("multipart/form-data", "application/x-www-form-urlencoded"):
+        return
+    if any("\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)):
+        abort(400, _("The form contains a character that is not allowed (NUL). Remove it and send it again."))
 
 
 def page_number() -> int:
@@ -86,6 +118,8 @@ def _load_user(login_id: str):
 
 
 def register(app: Flask) -> None:
+    app.request_class = PatrolRequest
+    app.before_request(refuse_nul_characters)
     login_manager.user_loader(_load_user)
     login_manager.login_view = "auth.login"
     login_manager.login_message = _l("Please sign in to continue.")
@@ -127,19 +161,21 @@ def register(app: Flask) -> None:
             from app.audit.chain import seal_pending
 
             try:
-                seal_pending()
+                seal_pending(wait=False)
             except Exception:  # noqa: BLE001 — sealing must never fail a response; the next request or cron seals
                 app.logger.exception("audit sealing deferred")
         return response
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "same-origin")
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-            "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'",
-        )
+        headers = response.headers
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        hsts = app.config["HSTS_SECONDS"]
+        if hsts and (request.is_secure or app.config["SESSION_COOKIE_SECURE"]):
+            headers.setdefault("Strict-Transport-Security", f"max-age={hsts}")
         return response

@@ -58,6 +58,62 @@ def gradient(width: int, height: int) -> Image.Image:
     return Image.merge("RGB", (ramp, ramp.transpose(Image.Transpose.ROTATE_180), ramp))
 
 
+# --- hostile uploads: what a broken phone or an attacker sends instead of a photo ----------------------------------
+
+SCRIPT = b"<script>alert(document.cookie)</script>"
+
+
+def truncated_jpeg() -> bytes:
+    data = encode(Image.effect_noise((800, 600), 50).convert("RGB"))
+    return data[: len(data) // 2]
+
+
+def gif(frames: int) -> bytes:
+    images = [Image.new("P", (40, 40), n) for n in range(frames)]
+    return encode(images[0], "GIF", save_all=True, append_images=images[1:])
+
+
+def animated_webp() -> bytes:
+    images = [Image.new("RGB", (40, 40), colour) for colour in (RED, GREY)]
+    return encode(images[0], "WEBP", save_all=True, append_images=images[1:])
+
+
+def animated_png() -> bytes:
+    images = [Image.new("RGB", (40, 40), colour) for colour in (RED, GREY)]
+    return encode(images[0], "PNG", save_all=True, append_images=images[1:])
+
+
+def svg_with_script() -> bytes:
+    return (b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="alert(1)">'
+            + SCRIPT + b'<rect width="10" height="10"/></svg>')
+
+
+def jpeg_carrying_html() -> bytes:
+    """A real JPEG that is also an HTML page: a script in its comment segment and after its end marker."""
+    return encode(gradient(320, 240), comment=b"<html><body>" + SCRIPT + b"</body></html>") + b"<html>" + SCRIPT
+
+
+def html_with_jpeg_magic() -> bytes:
+    """An HTML page that starts with the bytes of a JPEG header, to pass a naive type sniff."""
+    return b"\xff\xd8\xff\xe0\x00\x10JFIF\x00<!doctype html><html><body>" + SCRIPT + b"</body></html>"
+
+
+def cmyk_jpeg() -> bytes:
+    """What print workflows and some scanner apps send."""
+    return encode(Image.new("CMYK", (320, 240), (0, 180, 180, 20)))
+
+
+def sixteen_bit_png() -> bytes:
+    """16 bits per pixel greyscale, as from a thermal or scientific camera."""
+    return encode(Image.linear_gradient("L").resize((320, 240)).convert("I").point(lambda v: v * 256).convert("I;16"),
+                  "PNG")
+
+
+def heic_brand_only() -> bytes:
+    """The 'ftyp heic' box of an iPhone photo, followed by nothing a decoder can use."""
+    return b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
+
+
 @pytest.fixture(scope="module")
 def big_jpeg() -> bytes:
     """A 48 MP phone photo (8000×6000), made once for the module."""

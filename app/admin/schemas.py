@@ -7,17 +7,14 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates, validates_schema
 
 from app.auth.models import ROLES
+from app.auth.schemas import refuse_weak_password
+from app.validation import record_id
 
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{1,31}$")
-MIN_PASSWORD = 8
 
 
-def _password_field(required: bool):
-    return fields.String(
-        required=required,
-        validate=validate.Length(min=MIN_PASSWORD, max=128, error=_l("Passwords need 8 to 128 characters.")),
-        error_messages={"required": _l("Enter a password.")},
-    )
+def _password_field():
+    return fields.String(required=True, error_messages={"required": _l("Enter a password.")})
 
 
 class UserCreateSchema(Schema):
@@ -33,10 +30,10 @@ class UserCreateSchema(Schema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES, error=_l("Choose a role.")),
                          error_messages={"required": _l("Choose a role.")})
     team_code = fields.String(load_default=None)
-    site_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, error=_l("Choose at least one site.")),
+    site_ids = fields.List(record_id(_l("Choose at least one site.")), required=True, validate=validate.Length(min=1, error=_l("Choose at least one site.")),
                            error_messages={"required": _l("Choose at least one site.")})
     phone = fields.String(load_default=None, validate=validate.Length(max=32))
-    password = _password_field(required=True)
+    password = _password_field()
 
     @pre_load
     def blanks_to_none(self, data, **_kwargs):
@@ -52,12 +49,26 @@ class UserCreateSchema(Schema):
         if data.get("role") == "maintenance" and not data.get("team_code"):
             raise ValidationError(_l("Maintenance staff need a team."), "team_code")
 
+    @validates_schema
+    def password_policy(self, data, **_kwargs):
+        refuse_weak_password(data["password"], data["username"])
+
 
 class PasswordResetSchema(Schema):
+    """An admin sets someone's password; `username` is theirs, for the policy."""
+
     class Meta:
         unknown = EXCLUDE
 
-    password = _password_field(required=True)
+    password = _password_field()
+
+    def __init__(self, username: str, **kwargs):
+        super().__init__(**kwargs)
+        self.username = username
+
+    @validates_schema
+    def password_policy(self, data, **_kwargs):
+        refuse_weak_password(data["password"], self.username)
 
 
 def form_to_dict(form) -> dict:

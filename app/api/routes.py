@@ -9,12 +9,15 @@ from flask_smorest import Blueprint
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from app.api import sync_errors
+from app.api.refusals import refusals
 from app.api.schemas import BuildingSchema, CheckpointQuerySchema, CheckpointSchema, SiteSchema, TemplateDetailSchema, TemplateSchema
 from app.checklists.models import ChecklistTemplate, TemplateVersion
 from app.extensions import db
 from app.sites.models import Building, Checkpoint, Site
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Patrol data for phones and integrations")
+sync_errors.register(blp)  # the same JSON refusals as the sync API
 
 
 def signed_in(view):
@@ -36,6 +39,7 @@ def _my_site(site_id: int) -> Site:
 
 @blp.get("/sites")
 @blp.response(200, SiteSchema(many=True))
+@refusals(blp, 401)
 @signed_in
 def sites():
     """The sites the signed-in user works for."""
@@ -44,6 +48,7 @@ def sites():
 
 @blp.get("/sites/<int:site_id>/buildings")
 @blp.response(200, BuildingSchema(many=True))
+@refusals(blp, 401, 404)
 @signed_in
 def buildings(site_id: int):
     """Buildings of one of my sites."""
@@ -55,6 +60,7 @@ def buildings(site_id: int):
 @blp.arguments(CheckpointQuerySchema, location="query")
 @blp.response(200, CheckpointSchema(many=True))
 @blp.paginate()
+@refusals(blp, 401, 404)
 @signed_in
 def checkpoints(filters: dict, site_id: int, pagination_parameters):
     """Active checkpoints of one of my sites, paginated, optionally by building or category."""
@@ -76,6 +82,7 @@ def _template_row(template: ChecklistTemplate, version: TemplateVersion | None) 
 
 @blp.get("/templates")
 @blp.response(200, TemplateSchema(many=True))
+@refusals(blp, 401)
 @signed_in
 def templates():
     """Active checklist templates with their latest version number."""
@@ -88,6 +95,7 @@ def templates():
 
 @blp.get("/templates/<int:template_id>")
 @blp.response(200, TemplateDetailSchema)
+@refusals(blp, 401, 404)
 @signed_in
 def template(template_id: int):
     """One template with the items of its latest version."""

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from app.sites.models import CHECKPOINT_CATEGORIES
+
 
 class SiteSchema(Schema):
     id = fields.Integer()
@@ -71,4 +73,4 @@ class TemplateDetailSchema(TemplateSchema):
 
 class CheckpointQuerySchema(Schema):
     building_id = fields.Integer(load_default=None, validate=validate.Range(min=1, max=2**31 - 1))
-    category = fields.String(load_default=None)
+    category = fields.String(load_default=None, validate=validate.OneOf(CHECKPOINT_CATEGORIES))

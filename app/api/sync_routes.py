@@ -14,14 +14,17 @@ Contract for the phone:
   before the log was started is 400 invalid.
 - Refusals are JSON {"code", "message" (in the user's language, says what to do), "field"?}; nothing of a
   refused request is stored. Codes:
-  400 invalid · 422 invalid with "errors" per field (wrong type, unknown field) · 400 csrf_failed ·
+  400 invalid (also a malformed body: JSON nested too deeply, a multipart part without a name, a NUL character in a
+  form) · 422 invalid with "errors" per field (wrong type, unknown field; "body" when it is not an object) · 400 csrf_failed ·
   401 login_required (also when the session ended before the token was checked) · 403 not_assigned ·
   403 forbidden (role) · 404 not_found · 409 uuid_conflict · 409 log_locked (submitted, signed, corrected) ·
   409 not_in_round · 409 checkpoint_retired · 409 already_visited (skip) · 409 checklist_changed (answer to an
   item of another checklist version) · 409 incomplete (+ "missing": [what is left, per stop]) ·
   400/413 photo_refused · 413 too_large · 422 signature_refused (wrong username or password; the log stays
-  submitted) · 429 signature_refused (too many attempts) · 403/409 signature_refused (signing not allowed,
-  already signed) · 503 retry_later · 500 server_error (send again later).
+  submitted) · 429 too_many_attempts (too many failed signatures of that colleague or from this address;
+  Retry-After says when to try again) · 403/409 signature_refused (signing not allowed, already signed) ·
+  503 retry_later (the database is busy or restarting; Retry-After) · 507 storage_full and 503 storage_unavailable
+  (the server's disk refused the photo) · 500 server_error. Every 5xx: nothing was stored, send the same record later.
 
 GET  /logs/<log_id>/pack → {log {id, number, status, round_id, round_name, window_starts_at, window_ends_at,
      started_by_id}, user {id, username, full_name}, lang (zh|en), csrf_token, stops [{position, checkpoint_id,
@@ -50,13 +53,14 @@ from flask import request
 from flask_login import current_user
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
-from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from app.api import sync_errors
+from app.api.parsing import JsonBodyParser
+from app.api.refusals import refusals as documented_refusals
 from app.api.sync_schemas import (AnswerInSchema, AnswerOutSchema, CosignInSchema, LogStateOutSchema, PackSchema,
                                   PhotoInSchema, PhotoOutSchema, SkipInSchema, SkipOutSchema, SubmitInSchema,
-                                  SyncErrorSchema, VisitInSchema, VisitOutSchema)
+                                  VisitInSchema, VisitOutSchema)
 from app.auth.guards import get_in_my_sites, role_required
 from app.extensions import db
 from app.i18n import lang
@@ -66,7 +70,7 @@ from app.patrols.sync import sync_answer, sync_cosign, sync_photo, sync_skip, sy
 from app.photos.models import Photo
 
 
-class _FormWithFiles(FlaskParser):
+class _FormWithFiles(JsonBodyParser):
     """A multipart body read as one location, so one schema describes the whole upload."""
 
     def load_form(self, req, schema):
@@ -84,12 +88,7 @@ SYNC_ROLES = ("patroller", "supervisor")
 
 
 def refusals(*statuses: int):
-    """Document the JSON refusals a view may answer."""
-    def decorate(view):
-        for status in statuses:
-            view = blp.alt_response(status, schema=SyncErrorSchema, description="Refused: see code and message")(view)
-        return view
-    return decorate
+    return documented_refusals(blp, *statuses)
 
 
 def _status(created: bool) -> int:
@@ -110,7 +109,7 @@ def pack(log_id: int):
 @blp.arguments(VisitInSchema)
 @blp.response(201, VisitOutSchema)
 @blp.alt_response(200, schema=VisitOutSchema, description="Sent before, or the checkpoint's existing visit adopted")
-@refusals(400, 401, 403, 404, 409)
+@refusals(401, 403, 404, 409, 413)
 @role_required(*SYNC_ROLES)
 def visit(data: dict):
     """A checkpoint visit recorded offline."""
@@ -125,7 +124,7 @@ def visit(data: dict):
 @blp.arguments(AnswerInSchema)
 @blp.response(201, AnswerOutSchema)
 @blp.alt_response(200, schema=AnswerOutSchema, description="Sent before, or older than the stored answer")
-@refusals(400, 401, 403, 404, 409)
+@refusals(401, 403, 404, 409, 413)
 @role_required(*SYNC_ROLES)
 def answer(data: dict):
     """One checklist answer recorded offline."""
@@ -140,7 +139,7 @@ def answer(data: dict):
 @blp.arguments(PhotoInSchema, location="form", content_type="multipart/form-data")
 @blp.response(201, PhotoOutSchema)
 @blp.alt_response(200, schema=PhotoOutSchema, description="Sent before")
-@refusals(400, 401, 403, 404, 409, 413)
+@refusals(401, 403, 404, 409, 413, 507)
 @role_required(*SYNC_ROLES)
 def photo(data: dict):
     """A photo of an answer, taken offline; stamped and stored like an online one."""
@@ -153,7 +152,7 @@ def photo(data: dict):
 @blp.arguments(SkipInSchema)
 @blp.response(201, SkipOutSchema)
 @blp.alt_response(200, schema=SkipOutSchema, description="Sent before")
-@refusals(400, 401, 403, 404, 409)
+@refusals(401, 403, 404, 409, 413)
 @role_required(*SYNC_ROLES)
 def skip(data: dict):
     """A checkpoint left out, with the reason."""
@@ -170,7 +169,7 @@ def _log_state(uuid: str, log_id: int) -> dict:
 @blp.arguments(SubmitInSchema)
 @blp.response(201, LogStateOutSchema)
 @blp.alt_response(200, schema=LogStateOutSchema, description="Sent before")
-@refusals(400, 401, 403, 404, 409)
+@refusals(401, 403, 404, 409, 413)
 @role_required(*SYNC_ROLES)
 def submit(data: dict):
     """Submit the log as the phone did offline."""
@@ -182,7 +181,7 @@ def submit(data: dict):
 @blp.arguments(CosignInSchema)
 @blp.response(201, LogStateOutSchema)
 @blp.alt_response(200, schema=LogStateOutSchema, description="Sent before")
-@refusals(400, 401, 403, 404, 409, 422, 429)
+@refusals(401, 403, 404, 409, 413, 422, 429)
 @role_required(*SYNC_ROLES)
 def cosign(data: dict):
     """A colleague's witness signature captured on this phone offline, checked now."""

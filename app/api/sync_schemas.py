@@ -158,17 +158,6 @@ class LogStateOutSchema(Schema):
     number = fields.String(allow_none=True)
 
 
-class SyncErrorSchema(Schema):
-    code = fields.String(metadata={"description": "uuid_conflict, log_locked, not_assigned, checkpoint_retired, "
-                                                  "not_in_round, already_visited, checklist_changed, invalid, not_found, "
-                                                  "incomplete, signature_refused, photo_refused, login_required, "
-                                                  "csrf_failed, forbidden, retry_later, server_error"})
-    message = fields.String(metadata={"description": "In the user's language; says what to do."})
-    field = fields.String(metadata={"description": "The request field at fault, when one is."})
-    missing = fields.List(fields.String(), metadata={"description": "incomplete: what is left to do, stop by stop."})
-    errors = fields.Dict(metadata={"description": "invalid (422): the schema's messages per field."})
-
-
 class PackItemSchema(Schema):
     id = fields.Integer()
     code = fields.String()

@@ -32,7 +32,8 @@ def _text(required: bool, length: int):
 
 
 def _number():
-    return fields.Float(load_default=None, allow_none=True, error_messages={"invalid": _l("Enter a number.")})
+    return fields.Float(load_default=None, allow_none=True,  # NaN and infinity ("special") are no bound either
+                        error_messages={"invalid": _l("Enter a number."), "special": _l("Enter a number.")})
 
 
 class ItemRowSchema(Schema):

@@ -7,6 +7,8 @@ from datetime import timedelta
 from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from app.validation import clean_text, plausible_date
+
 NOTE_MAX = 4000
 MAX_SHIFT = timedelta(hours=24)  # holidays are one 24-hour duty (002 值班 §4.1.2)
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"  # what <input type="datetime-local"> sends
@@ -18,15 +20,18 @@ class HandoverSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    shift_starts = fields.NaiveDateTime(format=LOCAL_FORMAT, required=True, error_messages=TIME_ERRORS)
-    shift_ends = fields.NaiveDateTime(format=LOCAL_FORMAT, required=True, error_messages=TIME_ERRORS)
+    shift_starts = fields.NaiveDateTime(format=LOCAL_FORMAT, required=True, validate=plausible_date,
+                                        error_messages=TIME_ERRORS)
+    shift_ends = fields.NaiveDateTime(format=LOCAL_FORMAT, required=True, validate=plausible_date,
+                                      error_messages=TIME_ERRORS)
     note = fields.String(required=True, validate=validate.Length(
         min=1, max=NOTE_MAX, error=_l("Write what the next shift must know (at most %(max)d characters).", max=NOTE_MAX)),
         error_messages={"required": _l("Write what the next shift must know.")})
 
     @pre_load
     def trim(self, data, **_kwargs):
-        values = {key: (data.get(key) or "").strip() for key in ("shift_starts", "shift_ends", "note")}
+        values = {key: (data.get(key) or "").strip() for key in ("shift_starts", "shift_ends")}
+        values["note"] = clean_text(data.get("note"), NOTE_MAX + 1)  # no control or bidi characters; too long still says so
         for key in ("shift_starts", "shift_ends"):
             if WITH_SECONDS.fullmatch(values[key]):  # some browsers add seconds
                 values[key] = values[key][:16]

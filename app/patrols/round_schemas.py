@@ -7,6 +7,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, vali
 from app.form_rows import indexed_rows, is_blank, row_errors
 from app.patrols.models import SCHEDULE_KINDS
 from app.patrols.round_services import windows_overlap
+from app.validation import record_id
 
 WINDOW_FIELDS = ("starts", "ends", "label_zh", "label_en")
 TIME_ERRORS = {"required": _l("Enter a time."), "invalid": _l("Enter a time as HH:MM.")}
@@ -54,8 +55,9 @@ class RoundSchema(Schema):
                                validate=validate.Range(1, 31, error=_l("Enter a day from 1 to 31.")),
                                error_messages={"invalid": _l("Enter a day from 1 to 31.")})
     windows = fields.List(fields.Nested(WindowSchema), load_default=list)
-    assignee_ids = fields.List(fields.Integer(), load_default=list, error_messages={"invalid": _l("Choose patrollers from the list.")})
-    team_id = fields.Integer(load_default=None, allow_none=True, error_messages={"invalid": _l("Choose a team from the list.")})
+    assignee_ids = fields.List(record_id(_l("Choose patrollers from the list.")), load_default=list,
+                               error_messages={"invalid": _l("Choose patrollers from the list.")})
+    team_id = record_id(_l("Choose a team from the list."), load_default=None, allow_none=True)
 
     @pre_load
     def blanks(self, data, **_kwargs):
@@ -91,9 +93,8 @@ class StopSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    checkpoint_id = fields.Integer(required=True, error_messages={"required": _l("Choose a checkpoint."),
-                                                                  "invalid": _l("Choose a checkpoint.")})
-    template_id = fields.Integer(load_default=None, allow_none=True, error_messages={"invalid": _l("Choose a checklist.")})
+    checkpoint_id = record_id(_l("Choose a checkpoint."), required=True, error_messages={"required": _l("Choose a checkpoint.")})
+    template_id = record_id(_l("Choose a checklist."), load_default=None, allow_none=True)
 
     @pre_load
     def blanks(self, data, **_kwargs):

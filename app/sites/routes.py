@@ -15,7 +15,7 @@ from app.sites.models import CHECKPOINT_CATEGORIES, Building, Checkpoint
 from app.sites.schemas import BuildingSchema, CheckpointSchema
 from app.sites.services import (OUTDOOR, EstateError, buildings_of, checkpoints_of, create_building, create_checkpoint,
                                 rotate_token, set_checkpoint_active, update_building, update_checkpoint)
-from app.validation import field_errors
+from app.validation import clean_text, field_errors
 from app.web import bounded_id, current_site, page_number
 
 PER_PAGE = 50
@@ -81,7 +81,7 @@ def checkpoints():
     building_id = request.args.get("building_id", "")
     if building_id not in ("", OUTDOOR):
         building_id = in_current_site(Building, bounded_id(building_id)).id
-    search = request.args.get("q", "").strip()[:64]
+    search = clean_text(request.args.get("q"), 64)  # no NUL or control characters reach the query
     query = checkpoints_of(site.id, building_id or None, search or None)
     page = db.paginate(query, page=page_number(), per_page=PER_PAGE, error_out=False)
     return render_template("sites/checkpoints.html", page=page, buildings=buildings_of(site.id),

@@ -7,10 +7,12 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from app.sites.models import CHECKPOINT_CATEGORIES
+from app.validation import clean_text
 
 # Short human codes, typed by hand when a label cannot be scanned: uppercase letters, digits, dashes.
 CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}\Z")
 MAX_FLOORS = 200
+TEXT_LIMIT = 5000  # longer than any field, so the field's own length check still speaks
 
 
 def _code_field():
@@ -40,13 +42,15 @@ class _FormSchema(Schema):
 
     @pre_load
     def tidy(self, data, **_kwargs):
-        """Trim text, drop blanks (an empty optional field means 'none'), uppercase codes."""
+        """Trim text, drop blanks (an empty optional field means 'none'), uppercase codes. Names and notes lose control
+        and bidi characters (invisible, they can disguise a name); codes keep them, for their pattern to refuse."""
         tidy = {}
         for key, value in data.items():
-            value = value.strip() if isinstance(value, str) else value
+            if isinstance(value, str):
+                value = value.strip().upper() if key == "code" else clean_text(value, TEXT_LIMIT)
             if value == "":
                 continue
-            tidy[key] = value.upper() if key == "code" and isinstance(value, str) else value
+            tidy[key] = value
         return tidy
 
 

@@ -43,7 +43,7 @@ def test_500_page_is_friendly_and_translated(client, broken_index):
 def test_api_errors_are_json(client):
     response = client.get("/api/v1/nothing-here")
     assert response.status_code == 404 and response.is_json
-    assert response.get_json()["status"] == 404
+    assert response.get_json()["code"] == "not_found" and response.get_json()["message"]  # the API's one error body
 
 
 def test_htmx_errors_come_as_a_message_for_the_top_of_the_page(client):

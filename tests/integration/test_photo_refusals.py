@@ -2,40 +2,25 @@
 from __future__ import annotations
 
 import pytest
-from PIL import Image, ImageFile
+from PIL import ImageFile
 
 from app.photos.pipeline import PhotoError
 from tests.photo_builders import (  # noqa: F401 - fixtures
-    GREY, RED, encode, gradient, ingest, listing, people, png_header_only, small_heic, uploads,
+    animated_webp, encode, gif, gradient, ingest, listing, people, png_header_only, small_heic, truncated_jpeg, uploads,
 )
 
 
 # --- refusals ----------------------------------------------------------------------------------------------------
 
-def _truncated_jpeg() -> bytes:
-    data = encode(Image.effect_noise((800, 600), 50).convert("RGB"))
-    return data[: len(data) // 2]
-
-
-def _gif(frames: int) -> bytes:
-    images = [Image.new("P", (40, 40), n) for n in range(frames)]
-    return encode(images[0], "GIF", save_all=True, append_images=images[1:])
-
-
-def _animated_webp() -> bytes:
-    images = [Image.new("RGB", (40, 40), colour) for colour in (RED, GREY)]
-    return encode(images[0], "WEBP", save_all=True, append_images=images[1:])
-
-
 REFUSED = {
     "html renamed .jpg": lambda: b"<!doctype html><html><body><script>alert(1)</script></body></html>",
     "svg": lambda: b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"><rect width="10" height="10"/></svg>',
     "plain text": lambda: "巡查记录 all fine\n".encode() * 50,
-    "static gif": lambda: _gif(1),
-    "animated gif": lambda: _gif(3),
-    "animated webp": _animated_webp,
+    "static gif": lambda: gif(1),
+    "animated gif": lambda: gif(3),
+    "animated webp": animated_webp,
     "empty file": lambda: b"",
-    "truncated jpeg": _truncated_jpeg,
+    "truncated jpeg": truncated_jpeg,
     "over PHOTO_MAX_PIXELS": lambda: png_header_only(9000, 8000),  # 72 MP: under Pillow's own limit
     "over Pillow's warning limit": lambda: png_header_only(10000, 10000),  # 100 MP: DecompressionBombWarning
     "over Pillow's error limit": lambda: png_header_only(20000, 20000),  # 400 MP: DecompressionBombError
