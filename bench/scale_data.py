@@ -23,7 +23,7 @@ import os
 import random
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, time as clock, timedelta
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -329,11 +329,14 @@ class History:
 # --- where the rows go: COPY on PostgreSQL, executemany on SQLite ------------------------------------------------
 
 class PgSink:
+    """COPY into the tables of one schema, foreign-key triggers off (the rows are consistent by construction)."""
+
     def __init__(self, url: str, schema: str):
         import psycopg
 
-        self.conn = psycopg.connect(pg_url(url), options=f"-c search_path={schema}")
-        self.conn.execute("SET session_replication_role = replica")  # no foreign-key triggers: rows consistent by construction
+        self.url, self.schema = pg_url(url), schema
+        self.conn = psycopg.connect(self.url, options=f"-c search_path={schema}")
+        self.conn.execute("SET session_replication_role = replica")
         self.conn.execute("SET synchronous_commit = off")
 
     def write(self, rows: dict[str, list[tuple]]) -> None:
@@ -345,6 +348,14 @@ class PgSink:
                             copy.write_row(row)
         self.conn.commit()
 
+    def vacuum(self) -> None:
+        """What autovacuum would do to loaded tables before long: visibility map, hint bits and planner statistics."""
+        import psycopg
+
+        self.conn.commit()
+        with psycopg.connect(self.url, options=f"-c search_path={self.schema}", autocommit=True) as conn:
+            conn.execute("VACUUM ANALYZE")
+
     def execute(self, sql: str, params=()) -> list[tuple]:
         cursor = self.conn.execute(sql, params)
         return cursor.fetchall() if cursor.description else []
@@ -355,6 +366,8 @@ class PgSink:
 
 
 class SqliteSink:
+    """The same rows through SQLAlchemy Core, for the small quick-mode set."""
+
     def __init__(self, app):
         from app.extensions import db
 
@@ -395,13 +408,12 @@ class Built:
     build_seconds: float  # of the settled history, when it was built
     built_now: bool
     built_on: str
-    site_id: int
-    notes: list[str] = field(default_factory=list)
+    site_id: int  # the first site's: its supervisor is the one signed in
 
 
 def _migration_head() -> str:
-    from alembic.script import ScriptDirectory
     from alembic.config import Config
+    from alembic.script import ScriptDirectory
 
     config = Config(os.path.join(ROOT, "migrations", "alembic.ini"))
     config.set_main_option("script_location", os.path.join(ROOT, "migrations"))
@@ -412,8 +424,8 @@ def _read_meta(url: str, schema: str) -> dict | None:
     import psycopg
 
     with psycopg.connect(pg_url(url), autocommit=True) as conn:
-        found = conn.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = %s AND table_name = 'bench_data'",
-                             (schema,)).fetchone()
+        found = conn.execute("SELECT 1 FROM information_schema.tables WHERE table_schema = %s "
+                             "AND table_name = 'bench_data'", (schema,)).fetchone()
         if not found:
             return None
         row = conn.execute(f'SELECT value FROM "{schema}".bench_data WHERE key = %s', ("meta",)).fetchone()
@@ -492,7 +504,7 @@ def _live(history: History, sink, today: date, watermark: dict[str, int], engine
 
 
 def ensure(scale: Scale, url: str | None, rebuild: bool = False, log=print) -> Built:
-    """The data set of `scale`: PostgreSQL schema kept or built (url given), else a fresh SQLite file; today refreshed."""
+    """The data set of `scale`: a PostgreSQL schema kept or built (url given), else a new SQLite file; today fresh."""
     from app.model_helpers import utcnow
     from app.patrols.schedules import local_today
 
@@ -501,7 +513,7 @@ def ensure(scale: Scale, url: str | None, rebuild: bool = False, log=print) -> B
     yesterday = today - timedelta(days=1)
     began = time.perf_counter()
     if url is None:
-        return _build_sqlite(scale, now, today, log)
+        return _build_sqlite(scale, now, today)
     schema, head = scale.schema, _migration_head()
     meta = None if rebuild else _read_meta(url, schema)
     if meta and (meta.get("version") != DATA_VERSION or meta.get("head") != head):
@@ -522,7 +534,7 @@ def ensure(scale: Scale, url: str | None, rebuild: bool = False, log=print) -> B
         sink = PgSink(url, schema)
         log(f"{schema}: building {scale.sites} sites × {scale.buildings} buildings × {scale.days} days")
         _settle(history, sink, today - timedelta(days=scale.days - 1), yesterday, log)
-        sink.execute("ANALYZE")
+        sink.vacuum()
         settled_seconds = time.perf_counter() - began
         meta = _meta_of(estates, head, yesterday, history.ids, history.numbers, history.answers, settled_seconds)
     else:
@@ -547,17 +559,16 @@ def ensure(scale: Scale, url: str | None, rebuild: bool = False, log=print) -> B
     return Built(app, scale, history.answers, meta["build_seconds"], built_now, meta["built_on"], site_id)
 
 
-def _build_sqlite(scale: Scale, now: datetime, today: date, log) -> Built:
-    """A fresh SQLite file with the whole data set: small enough to build on every quick run."""
+def _build_sqlite(scale: Scale, now: datetime, today: date) -> Built:
+    """A new SQLite file with the whole data set: small enough to build on every quick run."""
+    import atexit
+    import shutil
     import tempfile
 
     from flask_migrate import upgrade
 
     began = time.perf_counter()
     folder = tempfile.mkdtemp(prefix="patrol-bench-scale-")
-    import atexit
-    import shutil
-
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     app = app_for(f"sqlite:///{folder}/scale.sqlite", None)
     with app.app_context():
@@ -580,7 +591,8 @@ def main() -> None:
     began = time.perf_counter()
     scale = SCALES[args.scale]
     built = ensure(scale, None if scale.name == "quick" else args.url, args.rebuild)
-    state = f"built in {built.build_seconds:.0f} s" if built.built_now else f"kept (built {built.built_on} in {built.build_seconds:.0f} s)"
+    state = (f"built in {built.build_seconds:.0f} s" if built.built_now
+             else f"kept (built {built.built_on} in {built.build_seconds:.0f} s)")
     print(f"{scale.name}: {built.answers:,} answers, {state}; ready after {time.perf_counter() - began:.0f} s; "
           f"sign in as {SUPERVISOR} / {PASSWORD}")
 

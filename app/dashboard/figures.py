@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.extensions import db
 from app.findings.models import FINDING_STATUSES, Finding
@@ -72,9 +72,11 @@ def waiting_findings(site_id: int, now: datetime) -> WaitingFindings:
 
 
 def finding_loads():
-    """What a finding row shows: checkpoint, item, the log it came from, its work order."""
-    return (selectinload(Finding.checkpoint), selectinload(Finding.work_order),
-            selectinload(Finding.answer).selectinload(Answer.item), selectinload(Finding.answer).selectinload(Answer.visit))
+    """What a finding row shows: checkpoint, item, its work order (and the log it came from, which it names).
+
+    Each is one row per finding, so they come joined into the same statement: a list costs one query, not four."""
+    return (joinedload(Finding.checkpoint), joinedload(Finding.work_order),
+            joinedload(Finding.answer).joinedload(Answer.item))
 
 
 def team_loads(site_id: int, now: datetime) -> list[TeamLoad]:
@@ -91,8 +93,8 @@ def team_loads(site_id: int, now: datetime) -> list[TeamLoad]:
 
 
 def order_loads():
-    """What a work order row shows: team, checkpoint and item (its title in the reader's language)."""
-    return (selectinload(WorkOrder.team), selectinload(WorkOrder.checkpoint), selectinload(WorkOrder.item))
+    """What a work order row shows: team, checkpoint and item (its title in the reader's language), joined in."""
+    return (joinedload(WorkOrder.team), joinedload(WorkOrder.checkpoint), joinedload(WorkOrder.item))
 
 
 def oldest_overdue(site_id: int, now: datetime) -> list[WorkOrder]:
@@ -124,5 +126,5 @@ def recurring(site_id: int, now: datetime, days: int = RECURRING_DAYS) -> list[R
         return []
     samples = {f.id: f for f in db.session.scalars(
         select(Finding).where(Finding.id.in_([row[5] for row in rows]))
-        .options(selectinload(Finding.checkpoint), selectinload(Finding.answer).selectinload(Answer.item)))}
+        .options(joinedload(Finding.checkpoint), joinedload(Finding.answer).joinedload(Answer.item)))}
     return [Recurring(samples[sample_id], count, first_at, last_at) for _cp, _code, count, first_at, last_at, sample_id in rows]

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import exists, or_, select
-from sqlalchemy.orm import lazyload, selectinload
+from sqlalchemy.orm import joinedload, lazyload
 
 from app.auth.models import User, user_sites
 from app.dashboard.days import day_start
@@ -39,7 +39,7 @@ def log_query(site, f: Filters):
         query = query.where(PatrolLog.local_date >= f.date_from)
     if f.date_to:
         query = query.where(PatrolLog.local_date <= f.date_to)
-    return query.options(selectinload(PatrolLog.round), selectinload(PatrolLog.started_by).lazyload(User.sites))
+    return query.options(joinedload(PatrolLog.round), joinedload(PatrolLog.started_by).lazyload(User.sites))
 
 
 def finding_query(site, f: Filters):

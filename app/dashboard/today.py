@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy import case, func, or_, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.extensions import db
@@ -126,5 +126,5 @@ def _flagged_visits(log_ids: list[int]) -> list[Visit]:
     return list(db.session.scalars(
         select(Visit).where(Visit.log_id.in_(log_ids), FLAGGED).order_by(Visit.scanned_at.desc(), Visit.id.desc())
         .limit(FLAGGED_SHOWN)
-        .options(selectinload(Visit.checkpoint), selectinload(Visit.user).lazyload(User.sites))
+        .options(joinedload(Visit.checkpoint), joinedload(Visit.user).lazyload(User.sites))
     ))

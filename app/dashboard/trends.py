@@ -6,11 +6,11 @@ import statistics
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
 from app.dashboard.days import day_bounds
 from app.extensions import db
-from app.findings.models import FINDING_STATUSES, Finding
+from app.findings.models import Finding
 from app.patrols.models import PatrolLog
 from app.patrols.schedules import local_today
 from app.work_orders.models import WorkOrder
@@ -30,33 +30,40 @@ class Trend:
 
 
 def trend(site, now: datetime, days: int = TREND_DAYS) -> Trend:
-    """Five series over the last `days` local days, today last, in four queries whatever the history's size."""
+    """Five series over the last `days` local days, today last, in three queries whatever the history's size.
+
+    Only the rows of the period are read, each through an index on (site, time): their times are sorted into days
+    here, which costs less than asking the database for a sum per day."""
     last = local_today(site.timezone, now)
     first = last - timedelta(days=days - 1)
     bounds = day_bounds(first, last, site.timezone)
-    closed_rows = db.session.execute(
-        select(WorkOrder.created_at, WorkOrder.closed_at)
-        .where(WorkOrder.site_id == site.id, WorkOrder.closed_at >= bounds[0], WorkOrder.closed_at < bounds[-1])
+    start, end = bounds[0], bounds[-1]
+    orders = db.session.execute(
+        select(WorkOrder.created_at, WorkOrder.closed_at).where(
+            WorkOrder.site_id == site.id,
+            or_(and_(WorkOrder.created_at >= start, WorkOrder.created_at < end),
+                and_(WorkOrder.closed_at >= start, WorkOrder.closed_at < end)))
     ).all()
+    opened = [0] * days
     durations: list[list[float]] = [[] for _ in range(days)]
-    for created_at, closed_at in closed_rows:
-        durations[bisect.bisect_right(bounds, closed_at) - 1].append((closed_at - created_at).total_seconds() / 3600)
+    for created_at, closed_at in orders:
+        if start <= created_at < end:
+            opened[bisect.bisect_right(bounds, created_at) - 1] += 1
+        if closed_at is not None and start <= closed_at < end:
+            durations[bisect.bisect_right(bounds, closed_at) - 1].append((closed_at - created_at).total_seconds() / 3600)
+    findings = [0] * days
+    raised = select(Finding.created_at).where(Finding.site_id == site.id, Finding.created_at >= start,
+                                              Finding.created_at < end)
+    for (created_at,) in db.session.execute(raised):
+        findings[bisect.bisect_right(bounds, created_at) - 1] += 1
     return Trend(
         days=[first + timedelta(days=n) for n in range(days)],
         completion=_completion(site.id, first, last),
-        # Every status listed: the (site, status, created) index then serves the date range on PostgreSQL.
-        findings=per_day(Finding.created_at, bounds, Finding.site_id == site.id, Finding.status.in_(FINDING_STATUSES)),
-        opened=per_day(WorkOrder.created_at, bounds, WorkOrder.site_id == site.id),
+        findings=findings,
+        opened=opened,
         closed=[len(day) for day in durations],
         median_hours=[round(statistics.median(day), 1) if day else None for day in durations],
     )
-
-
-def per_day(column, bounds: list[datetime], *where) -> list[int]:
-    """How many rows fall in each day between consecutive `bounds`: one row of sums, nothing per record."""
-    sums = [func.sum(case(((column >= start) & (column < end), 1), else_=0)) for start, end in zip(bounds, bounds[1:])]
-    row = db.session.execute(select(*sums).where(*where, column >= bounds[0], column < bounds[-1])).one()
-    return [value or 0 for value in row]
 
 
 def _completion(site_id: int, first: date, last: date) -> list[float | None]:

@@ -1,17 +1,19 @@
 """The monthly archive's content (002 §4.11): every log of a month and every finding raised in them.
 
-A handful of queries per month whatever its size: answers are counted in SQL, never loaded row by row.
+A handful of queries per month whatever its size: submitted logs carry their answer counts, the rest are counted in
+SQL; findings are found by their log. No query goes through the month's answers one by one.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import aliased
 
 from app.auth.models import User
+from app.dashboard.days import day_start
 from app.checklists.models import ChecklistItem
 from app.extensions import db
 from app.exports.formatting import window_text
@@ -118,13 +120,15 @@ def patrol_rows(site: Site, month: Month) -> list[LogRow]:
     rows = db.session.execute(
         select(PatrolLog.id, PatrolLog.number, PatrolLog.local_date, Round.name_zh, window.label_zh,
                PatrolLog.window_starts_at, PatrolLog.window_ends_at, PatrolLog.status, User.full_name,
-               PatrolLog.started_at, PatrolLog.submitted_at, PatrolLog.score)
+               PatrolLog.started_at, PatrolLog.submitted_at, PatrolLog.score, PatrolLog.answer_count,
+               PatrolLog.pass_count, PatrolLog.fail_count)
         .join(Round, PatrolLog.round_id == Round.id)
         .outerjoin(window, and_(window.round_id == PatrolLog.round_id, window.position == PatrolLog.window_position))
         .outerjoin(User, PatrolLog.started_by_id == User.id)
         .where(_in_month(site, month))
         .order_by(PatrolLog.local_date, PatrolLog.window_starts_at, PatrolLog.id)).all()
-    logs = {row[0]: LogRow(*row[:8], patroller=row[8] or "", started_at=row[9], submitted_at=row[10], score=row[11])
+    logs = {row[0]: LogRow(*row[:8], patroller=row[8] or "", started_at=row[9], submitted_at=row[10], score=row[11],
+                           answers=row[12] or 0, passes=row[13] or 0, failures=row[14] or 0)
             for row in rows}
     if logs:
         _add_counts(site, month, logs)
@@ -134,11 +138,12 @@ def patrol_rows(site: Site, month: Month) -> list[LogRow]:
 
 
 def _add_counts(site: Site, month: Month, logs: dict[int, LogRow]) -> None:
+    """Count the answers of the logs that carry no counts: under way, missed, or never submitted."""
     counts = db.session.execute(
         select(Visit.log_id, func.count(Answer.id), func.sum(case((Answer.result == "pass", 1), else_=0)),
                func.sum(case((Answer.result == "fail", 1), else_=0)))
         .join(Answer, Answer.visit_id == Visit.id).join(PatrolLog, Visit.log_id == PatrolLog.id)
-        .where(_in_month(site, month)).group_by(Visit.log_id))
+        .where(_in_month(site, month), PatrolLog.answer_count.is_(None)).group_by(Visit.log_id))
     for log_id, answers, passes, failures in counts:
         logs[log_id].answers, logs[log_id].passes, logs[log_id].failures = answers, passes or 0, failures or 0
 
@@ -184,8 +189,7 @@ def problem_rows(site: Site, month: Month) -> list[FindingRow]:
                func.coalesce(Finding.note, Answer.note), Finding.severity, Finding.status, Finding.reject_reason,
                decider.full_name, Finding.decided_at, WorkOrder.number, Team.name_zh, WorkOrder.status,
                doer.full_name, WorkOrder.done_at, verifier.full_name, WorkOrder.verified_at)
-        .join(Answer, Finding.answer_id == Answer.id).join(Visit, Answer.visit_id == Visit.id)
-        .join(PatrolLog, Visit.log_id == PatrolLog.id)
+        .join(PatrolLog, Finding.log_id == PatrolLog.id).join(Answer, Finding.answer_id == Answer.id)
         .join(Checkpoint, Finding.checkpoint_id == Checkpoint.id)
         .join(ChecklistItem, Answer.item_id == ChecklistItem.id)
         .outerjoin(decider, Finding.decided_by_id == decider.id)
@@ -193,7 +197,10 @@ def problem_rows(site: Site, month: Month) -> list[FindingRow]:
         .outerjoin(Team, WorkOrder.team_id == Team.id)
         .outerjoin(doer, WorkOrder.done_by_id == doer.id)
         .outerjoin(verifier, WorkOrder.verified_by_id == verifier.id)
-        .where(Finding.site_id == site.id, _in_month(site, month))
+        # A finding is raised when its log is submitted or amended, after the log started in a window of its own
+        # date: none is older than the month, a bound the (site, created) index serves. A day's margin for the clocks.
+        .where(Finding.site_id == site.id, _in_month(site, month),
+               Finding.created_at >= day_start(month.first_day, site.timezone) - timedelta(days=1))
         .order_by(PatrolLog.local_date, PatrolLog.number, Finding.id)).all()
     return [FindingRow(number, created, f"{code} {name}", item, *rest)
             for number, created, code, name, item, *rest in rows]

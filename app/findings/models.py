@@ -3,13 +3,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 from app.model_helpers import one_of, utcnow
+from app.patrols.models import Answer, Visit
 
 FINDING_STATUSES = ("open", "approved", "rejected", "merged")
+
+
+def _log_of_answer(context) -> int | None:
+    """The log of the finding's answer, for code that names only the answer (submitting passes the log itself)."""
+    answer_id = context.get_current_parameters()["answer_id"]
+    return context.connection.scalar(
+        select(Visit.log_id).join(Answer, Answer.visit_id == Visit.id).where(Answer.id == answer_id))
 
 
 class Finding(db.Model):
@@ -17,6 +25,9 @@ class Finding(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
     answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id"), unique=True)
+    # The log of the answer, kept on the finding so a month's findings are found by their logs (the archive)
+    # without going through every answer of the month.
+    log_id: Mapped[int] = mapped_column(ForeignKey("patrol_logs.id"), index=True, default=_log_of_answer)
     checkpoint_id: Mapped[int] = mapped_column(ForeignKey("checkpoints.id"))
     item_code: Mapped[str] = mapped_column(String(16))
     severity: Mapped[str] = mapped_column(String(8))

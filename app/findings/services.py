@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from sqlalchemy import case, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
 from app.findings.models import Finding
@@ -16,11 +16,11 @@ def queue_query(site_id: int, status: str = "open"):
     return (
         select(Finding)
         .where(Finding.site_id == site_id, Finding.status == status)
-        .options(
-            selectinload(Finding.checkpoint),
-            selectinload(Finding.work_order),
-            selectinload(Finding.answer).selectinload(Answer.item),
-            selectinload(Finding.answer).selectinload(Answer.photos),
+        .options(  # one row each joined in; the photos, a list per answer, in one more query
+            joinedload(Finding.checkpoint),
+            joinedload(Finding.work_order),
+            joinedload(Finding.answer).joinedload(Answer.item),
+            joinedload(Finding.answer).selectinload(Answer.photos),
         )
         .order_by(SEVERITY_RANK, Finding.created_at.desc())
     )
@@ -37,8 +37,9 @@ def create_findings(log, failed_answers, now, notes: dict[int, str] | None = Non
     for answer in failed_answers:
         item = answer.item
         note = (notes or {}).get(answer.id)
-        finding = Finding(site_id=log.site_id, answer_id=answer.id, checkpoint_id=answer.visit.checkpoint_id, note=note,
-                          item_code=item.code, severity="urgent" if item.urgent_if_fail else item.severity, created_at=now)
+        finding = Finding(site_id=log.site_id, answer_id=answer.id, log_id=log.id, checkpoint_id=answer.visit.checkpoint_id,
+                          note=note, item_code=item.code, severity="urgent" if item.urgent_if_fail else item.severity,
+                          created_at=now)
         db.session.add(finding)
         findings.append(finding)
         if finding.severity == "urgent":

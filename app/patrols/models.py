@@ -117,6 +117,11 @@ class PatrolLog(db.Model):
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     note: Mapped[str | None] = mapped_column(Text)
     score: Mapped[float | None]  # share of answered items that passed (N/A left out), set on submit
+    # The log's answers as submitted (they never change afterwards; amendments are appended): the archive reads
+    # these instead of counting a month of answers. None while under way, and for logs never submitted.
+    answer_count: Mapped[int | None]
+    pass_count: Mapped[int | None]
+    fail_count: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     round = relationship("Round")

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import selectinload
 
+from app.auth.models import User
 from app.extensions import db
 from app.numbering import next_number
 from app.patrols.models import PatrolLog, Round, RoundCheckpoint, Visit, round_assignees
@@ -50,7 +51,8 @@ def rounds_for(user, site_id: int):
         assigned = select(round_assignees.c.round_id).where(round_assignees.c.user_id == user.id)
         team_rounds = Round.assigned_team_id == user.team_id if user.team_id else false()
         query = query.where(Round.id.in_(assigned) | team_rounds)
-    return query.options(selectinload(Round.windows), selectinload(Round.assignees)).order_by(Round.id)
+    # Assignees are only compared by id: their own sites are not needed.
+    return query.options(selectinload(Round.windows), selectinload(Round.assignees).lazyload(User.sites)).order_by(Round.id)
 
 
 def due_today(user, site, now: datetime) -> list[DueRound]:

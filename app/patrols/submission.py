@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import selectinload
 
 from app.audit.services import record
@@ -68,6 +68,16 @@ def progress(log: PatrolLog, lang: str = "zh") -> Progress:
     return result
 
 
+def answer_counts(log_id: int) -> tuple[int, int, int]:
+    """(answers, passes, failures) of every visit of the log, also at stops removed from the round meanwhile."""
+    answers, passes, failures = db.session.execute(
+        select(func.count(Answer.id), func.sum(case((Answer.result == "pass", 1), else_=0)),
+               func.sum(case((Answer.result == "fail", 1), else_=0)))
+        .join(Visit, Visit.id == Answer.visit_id).where(Visit.log_id == log_id)
+    ).one()
+    return answers, passes or 0, failures or 0
+
+
 def submit_log(log: PatrolLog, user, now: datetime, lang: str = "zh") -> Progress:
     """Submit a complete log: failures become findings (urgent ones dispatched at once). Locked afterwards."""
     from app.findings.services import create_findings  # findings build on patrols, not the reverse
@@ -76,9 +86,11 @@ def submit_log(log: PatrolLog, user, now: datetime, lang: str = "zh") -> Progres
     state = progress(log, lang)
     if state.missing:
         raise PatrolError(_("The log is not complete yet."), 409, code="incomplete")
+    answers, passes, failures = answer_counts(log.id)
     changed = db.session.execute(
         update(PatrolLog).where(PatrolLog.id == log.id, PatrolLog.status == "in_progress")
-        .values(status="submitted", submitted_at=now, score=state.score)
+        .values(status="submitted", submitted_at=now, score=state.score, answer_count=answers, pass_count=passes,
+                fail_count=failures)
     ).rowcount
     if changed != 1:  # submitted twice at once: the first one counts
         db.session.rollback()

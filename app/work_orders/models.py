@@ -71,6 +71,7 @@ class WorkOrder(db.Model):
         Index("ix_work_orders_site_status_due", "site_id", "status", "due_at"),
         Index("ix_work_orders_site_created", "site_id", "created_at"),  # lists newest first, opened-per-day trend
         Index("ix_work_orders_site_closed", "site_id", "closed_at"),  # closed-per-day trend, median time to close
+        Index("ix_work_orders_checkpoint_status", "checkpoint_id", "status"),  # open orders a finding would repeat
         one_of("status", WORK_ORDER_STATUSES),
         one_of("priority", PRIORITIES),
         CheckConstraint("repeat_count >= 1", name="repeat_count_positive"),
