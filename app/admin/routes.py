@@ -91,7 +91,7 @@ def user_detail(user_id: int):
 def user_password(user_id: int):
     user = _manageable_or_403(user_id)
     try:
-        data = PasswordResetSchema().load(request.form.to_dict())
+        data = PasswordResetSchema(user.username).load(request.form.to_dict())
     except ValidationError as exc:
         return render_template("admin/user_detail.html", user=user, errors=field_errors(exc)), 400
     reset_password(current_user, user, data["password"])

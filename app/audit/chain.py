@@ -25,16 +25,22 @@ def event_digest(event: AuditEvent, prev_hash: str) -> str:
     return hashlib.sha256(raw.encode("utf-8")).hexdigest()
 
 
-def seal_pending(limit: int = 5000) -> int:
+def seal_pending(limit: int = 5000, wait: bool = True) -> int:
     """Give committed, unsealed events their place in the chain; returns how many.
 
     Runs on a connection of its own, so it never commits a request's unfinished work; an advisory lock
-    (PostgreSQL) or the single writer (SQLite) keeps two sealers from forking the chain.
+    (PostgreSQL) or the single writer (SQLite) keeps two sealers from forking the chain. With `wait=False` a sealer
+    that finds another at work leaves at once (returns 0): requests must not queue behind one another to seal, and
+    what the running sealer missed is sealed by the next request or by `flask audit seal`.
     """
     table = AuditEvent.__table__
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEAL_LOCK})
+            if not wait:
+                if not conn.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": SEAL_LOCK}).scalar():
+                    return 0
+            else:
+                conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEAL_LOCK})
         else:
             conn.execute(text("UPDATE audit_events SET seq = seq WHERE 0"))  # take the write lock before reading
         last = conn.execute(select(table.c.seq, table.c.hash).where(table.c.seq.is_not(None))

@@ -122,7 +122,7 @@ def put_answer(visit: Visit, item, user, decision: Decision, now: datetime, new_
     answer = db.session.scalar(select(Answer).where(Answer.visit_id == visit.id, Answer.item_id == item.id))
     before = None
     if answer is None:
-        answer = Answer(visit_id=visit.id, item_id=item.id, answered_by_id=user.id)
+        answer = Answer(visit_id=visit.id, item_id=item.id, answered_by_id=user.id, photos=[])  # none yet: no query
         db.session.add(answer)
     else:
         before = {"result": answer.result, "number": answer.number_value, "text": answer.text_value,

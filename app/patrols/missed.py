@@ -26,6 +26,17 @@ def mark_missed(site, now: datetime, lookback_days: int = LOOKBACK_DAYS) -> int:
     first = today - timedelta(days=lookback_days)
     logs = {(log.round_id, log.local_date, log.window_position): log for log in db.session.scalars(
         select(PatrolLog).where(PatrolLog.site_id == site.id, PatrolLog.local_date >= first))}
+    try:
+        marked = _mark(site, rounds, logs, first, lookback_days, now)
+        if marked:  # a commit with nothing written would still expire everything the page has loaded so far
+            db.session.commit()
+    except IntegrityError:  # another worker marked the same window at the same moment (at a flush or at the commit)
+        db.session.rollback()
+        return 0
+    return marked
+
+
+def _mark(site, rounds, logs, first, lookback_days: int, now: datetime) -> int:
     marked = 0
     for offset in range(lookback_days + 1):
         day = first + timedelta(days=offset)
@@ -45,9 +56,4 @@ def mark_missed(site, now: datetime, lookback_days: int = LOOKBACK_DAYS) -> int:
                 db.session.flush()
                 record("patrol_missed", log, actor=SYSTEM, round_id=round_.id, local_date=day.isoformat())
                 marked += 1
-    try:
-        db.session.commit()
-    except IntegrityError:  # another worker marked the same window at the same moment
-        db.session.rollback()
-        return 0
     return marked

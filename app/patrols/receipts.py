@@ -20,7 +20,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
-from app.model_helpers import one_of, utcnow
+from app.model_helpers import one_of, utcnow, worth_another_attempt
 from app.patrols.errors import PatrolError
 
 KINDS = ("visit", "answer", "photo", "skip", "submit", "cosign")
@@ -82,6 +82,7 @@ def once(kind: str, uuid: str, digest: str, user, log_id: int, perform: Callable
 
     `entity_id` is given when known beforehand, for operations whose domain function commits by itself."""
     for attempt in range(ATTEMPTS):
+        began = time.monotonic()
         made = earlier(kind, uuid, digest, user)
         if made is not None:
             return Outcome(made, created=False)
@@ -95,10 +96,12 @@ def once(kind: str, uuid: str, digest: str, user, log_id: int, perform: Callable
                 receipt.entity_id = made
             db.session.commit()
             return Outcome(made, created=True)
-        except (IntegrityError, OperationalError):
+        except (IntegrityError, OperationalError) as exc:
             # The same request at the same moment (its receipt won), or a colleague's record for the same
             # checkpoint or item: nothing of ours was kept; look again.
             db.session.rollback()
+            if not worth_another_attempt(exc, began):
+                raise  # the app answers 503 with Retry-After
             time.sleep(random.uniform(0.01, 0.05 * (attempt + 1)))
         except Exception:
             db.session.rollback()

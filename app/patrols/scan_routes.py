@@ -31,6 +31,12 @@ def scan(token: str):
             return render_template("patrols/scan_elsewhere.html", checkpoint=checkpoint, rounds=[], error=exc.message,
                                    to_verify=awaiting_verification(checkpoint.id, current_user)), exc.status
         return redirect(url_for("patrols.visit", visit_id=visit.id), code=303)
+    if checkpoint.category == "unit":  # a door label with no visit under way: the unit's page, where one starts
+        from app.units.services import unit_of_checkpoint
+
+        unit = unit_of_checkpoint(checkpoint.id)
+        if unit is not None:
+            return redirect(url_for("units.detail", unit_id=unit.id), code=303)
     rounds = rounds_with_checkpoint(current_user, checkpoint.site, checkpoint.id, utcnow())
     return render_template("patrols/scan_elsewhere.html", checkpoint=checkpoint, rounds=rounds, error=None,
                            to_verify=awaiting_verification(checkpoint.id, current_user))

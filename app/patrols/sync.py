@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from app.audit.services import record
 from app.auth.models import User
+from app.auth.throttle import Throttled
 from app.checklists.models import ChecklistItem, TemplateVersion
 from app.extensions import db
 from app.model_helpers import utcnow
@@ -205,12 +206,13 @@ def sync_submit(user, log: PatrolLog, uuid: str, lang: str) -> Outcome:
     return once("submit", uuid, content_digest({"log_id": log.id}), user, log.id, perform, entity_id=log.id)
 
 
+def _still_waiting() -> str:
+    return _("The log is still waiting for a colleague's signature: ask them to sign again.")
+
+
 def _signature_refused(exc: PatrolError) -> PatrolError:
-    waiting = _("The log is still waiting for a colleague's signature: ask them to sign again.")
-    if exc.status == 429:
-        return PatrolError(f"{exc.message} {waiting}", 429, "password", code="signature_refused")
-    return PatrolError(_("The colleague's username or password is wrong, so the signature was not accepted.") + " " + waiting,
-                       422, "password", code="signature_refused")
+    return PatrolError(_("The colleague's username or password is wrong, so the signature was not accepted.") + " "
+                       + _still_waiting(), 422, "password", code="signature_refused")
 
 
 def sync_cosign(user, log: PatrolLog, uuid: str, username: str, password: str, address: str) -> Outcome:
@@ -223,6 +225,8 @@ def sync_cosign(user, log: PatrolLog, uuid: str, username: str, password: str, a
     colleague = db.session.scalar(select(User).where(func.lower(User.username) == name)) if name else None
     try:
         signer = verify_signer(colleague, name, password, address)  # before the receipt: a refusal commits its count
+    except Throttled as exc:
+        raise Throttled(exc.retry_after, f"{exc.description} {_still_waiting()}") from None
     except PatrolError as exc:
         raise _signature_refused(exc) from None
 

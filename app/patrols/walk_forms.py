@@ -42,7 +42,8 @@ def location_from(form) -> tuple[float, float, float] | None:
 def stamped_ingest(site, user, place: str):
     """A function storing one uploaded photo, stamped with the time, site, place and person (水印).
 
-    Refusals come back as PatrolError on the form's photos field."""
+    Refusals come back as PatrolError on the form's photos field: photo_refused, or storage_full and
+    storage_unavailable when the server's disk refused a good photo (5xx: the phone sends it again later)."""
     from app.photos.pipeline import PhotoError, ingest_photo
 
     lines = [format_datetime(utcnow(), "yyyy-MM-dd HH:mm"), f"{site.name_zh} · {place}", user.full_name]
@@ -51,7 +52,7 @@ def stamped_ingest(site, user, place: str):
         try:
             return ingest_photo(upload.stream, site=site, uploaded_by=user, stamp_lines=lines, tz_name=site.timezone)
         except PhotoError as exc:
-            raise PatrolError(exc.message, exc.status, "photos", code="photo_refused") from exc
+            raise PatrolError(exc.message, exc.status, "photos", code=exc.code) from exc
 
     return ingest
 

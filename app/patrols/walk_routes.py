@@ -1,7 +1,7 @@
 """Walking a log on the phone: manual code entry, skipping, the checklist of a checkpoint, submitting."""
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, after_this_request, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -27,6 +27,17 @@ def _my_visit(visit_id: int) -> Visit:
     if visit is None or visit.log.site_id not in current_user.site_ids:
         abort(404)
     return visit
+
+
+def _keep_loaded_until_response() -> None:
+    """The fragment shows what this request just saved: no reading it all back after the commit (until the response)."""
+    session = db.session()
+    session.expire_on_commit = False
+
+    @after_this_request
+    def restore(response):
+        session.expire_on_commit = True
+        return response
 
 
 @bp.post("/logs/<int:log_id>/manual")
@@ -107,9 +118,11 @@ def answer(visit_id: int, item_id: int):
     if item is None:
         abort(404)
     status, errors, values = 200, {}, request.form.to_dict()
+    _keep_loaded_until_response()
     try:
-        saved = answer_item(visit, item, current_user, values, [f for f in request.files.getlist("photos") if f.filename], utcnow(),
-                            ingest=ingest_for(visit, current_user))
+        photos = [f for f in request.files.getlist("photos") if f.filename]
+        saved = answer_item(visit, item, current_user, values, photos, utcnow(),
+                            ingest=ingest_for(visit, current_user) if photos else None)
     except PatrolError as exc:
         db.session.rollback()
         status, errors, saved = exc.status, {exc.field or "form": exc.message}, None

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from app.audit.services import record
 from app.checklists.models import ChecklistTemplate, TemplateVersion
 from app.extensions import db
+from app.model_helpers import worth_another_attempt
 from app.patrols import plausibility
 from app.patrols.errors import PatrolError
 from app.patrols.models import Answer, CheckpointSkip, PatrolLog, Round, RoundCheckpoint, Visit
@@ -52,6 +53,7 @@ def start_round(user, round_: Round, now: datetime) -> PatrolLog:
     if occ is None:
         raise PatrolError(_("This round has no time window open now."), 409)
     for attempt in range(START_ATTEMPTS):
+        began = time.monotonic()
         log = _log_for(occ)
         if log is not None and log.status == "in_progress":
             return log
@@ -67,10 +69,12 @@ def start_round(user, round_: Round, now: datetime) -> PatrolLog:
             record("patrol_started", log, number=log.number, round_id=occ.round_id)
             db.session.commit()
             return log
-        except (IntegrityError, OperationalError):
+        except (IntegrityError, OperationalError) as exc:
             # A colleague started the same window, or took the counter, a moment earlier: the whole
             # transaction (number included) rolls back, so numbers stay gap-free; look again.
             db.session.rollback()
+            if not worth_another_attempt(exc, began):
+                raise  # the app answers 503 with Retry-After
             round_ = db.session.get(Round, occ.round_id)
             if attempt == START_ATTEMPTS - 1:
                 raise PatrolError(_("The round could not be started. Try again."), 409) from None

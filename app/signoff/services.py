@@ -11,8 +11,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.audit.services import record
-from app.auth.models import LoginFailure, User
-from app.auth.services import ThrottlePolicy, check_throttle
+from app.auth.models import User
+from app.auth.services import signing_secret_matches
+from app.auth.throttle import ThrottlePolicy, record_failure, refuse_if_throttled
 from app.extensions import db
 from app.validation import clean_text
 from app.patrols.errors import PatrolError
@@ -24,22 +25,15 @@ COSIGN_MINUTES = 5
 SIGNER_ROLES = ("patroller", "supervisor")
 
 
-def _policy() -> ThrottlePolicy:
-    cfg = current_app.config
-    return ThrottlePolicy(cfg["LOGIN_MAX_FAILURES_PER_ACCOUNT"], cfg["LOGIN_MAX_FAILURES_PER_ADDRESS"], cfg["LOGIN_FAILURE_WINDOW"])
-
-
 def verify_signer(user: User | None, username: str, password: str, address: str) -> User:
-    """Re-check a signer's password at the moment of signing (21 CFR 11.200); failures count toward the sign-in throttle."""
+    """Re-check a signer's password or PIN at the moment of signing (21 CFR 11.200), throttled like signing in.
+
+    An unknown, deactivated or wrong signer gets the same refusal after the same hash work.
+    """
     name = clean_text(username, 64).lower()
-    wait = check_throttle(name, address, _policy())
-    if wait:
-        minutes = max(1, -(-wait // 60))
-        raise PatrolError(_("Too many failed attempts. Try again in %(minutes)d minutes.", minutes=minutes), 429, "password")
-    if user is None or not user.active or not user.check_signing_secret(password or ""):
-        db.session.add(LoginFailure(username=name, address=address))
-        record("signature_refused", user, username=name)
-        db.session.commit()
+    refuse_if_throttled(name, address, ThrottlePolicy.from_config(current_app.config))
+    if not signing_secret_matches(user, password or ""):
+        record_failure("signing", name, address, user, "signature_refused")
         raise PatrolError(_("Wrong username or password."), 401, "password")
     return user
 

@@ -106,7 +106,7 @@ def test_deactivate_keeps_the_user_and_blocks_sign_in(app, client, login_as):
     with app.app_context():
         user = db.session.get(User, user_id)
         assert user is not None and user.active is False
-    assert login(app.test_client(), username).status_code == 403
+    assert login(app.test_client(), username).status_code == 401  # refused like a wrong password: no enumeration
     client.post(f"/admin/users/{user_id}/active", data={"active": "1", "csrf_token": token})
     assert login(app.test_client(), username).status_code == 303
 

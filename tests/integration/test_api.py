@@ -30,7 +30,7 @@ def test_api_templates_with_items(app, client, login_as):
     with app.app_context():
         load_catalogue()
     templates = client.get("/api/v1/templates").get_json()
-    assert len(templates) == 12 and all(t["latest_version"] == 1 for t in templates)
+    assert len(templates) == 13 and all(t["latest_version"] == 1 for t in templates)
     stairwell = next(t for t in templates if t["code"] == "stairwell")
     detail = client.get(f"/api/v1/templates/{stairwell['id']}").get_json()
     assert detail["items"][0]["text_zh"] and detail["items"][0]["text_en"]

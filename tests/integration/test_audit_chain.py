@@ -108,3 +108,21 @@ def test_admin_page_shows_the_chain_state(app, client, login_as):
 def test_sealing_twice_changes_nothing(sealed):
     assert seal_pending() == 0
     assert verify_chain().checked == sealed
+
+
+def test_a_request_does_not_queue_behind_another_sealer(ctx):
+    """Requests seal without waiting: one that finds a sealer at work leaves the events to the next one (PostgreSQL)."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: its sealers queue on the database lock")
+    from app.audit.chain import SEAL_LOCK
+
+    _events(2)
+    with db.engine.connect() as other:
+        other.execute(text("SELECT pg_advisory_lock(:key)"), {"key": SEAL_LOCK})
+        try:
+            assert seal_pending(wait=False) == 0
+            assert verify_chain().unsealed >= 2
+        finally:
+            other.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SEAL_LOCK})
+            other.commit()
+    assert seal_pending(wait=False) >= 2 and verify_chain().unsealed == 0

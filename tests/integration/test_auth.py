@@ -73,6 +73,7 @@ def test_account_is_throttled_after_five_failures(app, client):
     response = login(client, username, "pass-word-1", )
     assert response.status_code == 429
     assert "15" in response.get_data(as_text=True)  # minutes to wait
+    assert 14 * 60 < int(response.headers["Retry-After"]) <= 15 * 60
 
 
 def test_address_is_throttled_across_accounts(app, client):
@@ -97,11 +98,16 @@ def test_throttle_lifts_after_the_window(app, client):
     assert login(client, username).status_code == 303
 
 
-def test_deactivated_user_cannot_sign_in(app, client):
+def test_deactivated_user_gets_the_refusal_of_a_wrong_password(app, client):
+    """No account enumeration: a right password of a deactivated account is refused like a wrong one, and counted."""
     username = _user(app, active=False)
-    response = login(client, username)
-    assert response.status_code == 403
+    deactivated = login(client, username)
+    wrong = login(app.test_client(), username, "nope-nope")
+    assert deactivated.status_code == wrong.status_code == 401
+    assert _flash(deactivated.get_data(as_text=True)) == _flash(wrong.get_data(as_text=True))
     assert client.get("/patrol/").status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(LoginFailure)) == 2
 
 
 def test_deactivation_ends_open_sessions(app, client):

@@ -10,14 +10,14 @@ from app.checklists.models import ChecklistItem, ChecklistTemplate, TemplateVers
 from app.extensions import db
 
 EXPECTED = {"stairwell", "escape_roof", "elevator", "lobby", "fire_equipment", "outdoor_utilities", "recreation_green",
-            "roads_plazas", "parking", "surroundings", "renovation_site", "vacant_unit"}
+            "roads_plazas", "parking", "surroundings", "renovation_site", "renovation_acceptance", "vacant_unit"}
 
 
 def _count(model):
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_catalogue_ships_all_twelve_templates_in_both_languages():
+def test_catalogue_ships_all_thirteen_templates_in_both_languages():
     entries = read_catalogue()
     assert {e["code"] for e in entries} == EXPECTED
     for entry in entries:
@@ -36,8 +36,8 @@ def test_stairwell_gas_smell_item_is_urgent():
 def test_loading_creates_versions_and_items(ctx):
     result = load_catalogue()
     assert set(result.created) == EXPECTED
-    assert _count(ChecklistTemplate) == 12
-    assert _count(TemplateVersion) == 12
+    assert _count(ChecklistTemplate) == 13
+    assert _count(TemplateVersion) == 13
     assert _count(ChecklistItem) == sum(len(e["items"]) for e in read_catalogue())
 
 
@@ -46,7 +46,7 @@ def test_loading_twice_changes_nothing(ctx):
     counts = (_count(ChecklistTemplate), _count(TemplateVersion), _count(ChecklistItem))
     result = load_catalogue()
     assert result.created == [] and result.new_versions == []
-    assert len(result.unchanged) == 12
+    assert len(result.unchanged) == 13
     assert (_count(ChecklistTemplate), _count(TemplateVersion), _count(ChecklistItem)) == counts
 
 
@@ -68,6 +68,6 @@ def test_cli_loads_the_catalogue(app):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["catalogue", "load"])
     assert result.exit_code == 0, result.output
-    assert "12 created" in result.output
+    assert "13 created" in result.output
     again = runner.invoke(args=["catalogue", "load"])
-    assert "12 unchanged" in again.output
+    assert "13 unchanged" in again.output

@@ -19,7 +19,7 @@ from tests.conftest import login
 from tests.integration.export_world import MONTH, add_signed_correction, build_export_world
 
 DEMO_NOW = datetime(2026, 10, 5, 4, 0)  # noon in Shanghai; ten days back reaches into September
-OCTOBER = date(2026, 10, 1)
+SEPTEMBER, SEPT_END = date(2026, 9, 1), date(2026, 9, 30)  # the demo's renovations reach back to August
 PAGE = re.compile(r"第 (\d+) 页 / 共 (\d+) 页")
 
 
@@ -59,14 +59,15 @@ def test_demo_month_archive_lists_every_log_and_finding(app, client):
             PatrolLog.site_id == site.id, PatrolLog.local_date.between(date(2026, 9, 1), date(2026, 9, 30)))).all()
         failures = dict(db.session.execute(
             select(PatrolLog.number, func.count(Answer.id)).join(Visit, Visit.log_id == PatrolLog.id)
-            .join(Answer, Answer.visit_id == Visit.id).where(Answer.result == "fail", PatrolLog.local_date < OCTOBER)
+            .join(Answer, Answer.visit_id == Visit.id)
+            .where(Answer.result == "fail", PatrolLog.local_date.between(SEPTEMBER, SEPT_END))
             .group_by(PatrolLog.number)).all())
         orders = db.session.execute(
             select(WorkOrder.number, WorkOrder.status).join(Finding, Finding.work_order_id == WorkOrder.id)
             .join(Answer, Finding.answer_id == Answer.id).join(Visit).join(PatrolLog)
-            .where(PatrolLog.local_date < OCTOBER)).all()
+            .where(PatrolLog.local_date.between(SEPTEMBER, SEPT_END))).all()
         findings = db.session.scalar(select(func.count(Finding.id)).join(Answer).join(Visit).join(PatrolLog)
-                                     .where(PatrolLog.local_date < OCTOBER))
+                                     .where(PatrolLog.local_date.between(SEPTEMBER, SEPT_END)))
     assert login(client, "super1", "demo-pass").status_code == 303
     page = client.get("/exports/archive").get_data(as_text=True)
     assert "/exports/archive/2026-09/patrol-logs.pdf" in page and "/exports/archive/2026-10/archive.xlsx" in page

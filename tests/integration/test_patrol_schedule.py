@@ -86,6 +86,33 @@ def test_missed_windows_are_recorded_even_if_nobody_opened_the_app(estate):
     assert statuses == ["missed"] * 3
 
 
+def test_a_window_marked_by_another_worker_meanwhile_is_not_an_error(estate, monkeypatch):
+    """Two overview pages mark the same ended window at once: the later flush hits the unique key and backs off."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: the second marker waits for the first and then reads its row")
+    import app.patrols.missed as missed
+
+    site, user, cp = estate
+    round_ = make_round(site, [cp], [user], windows=[(time(8), time(12))])
+    round_.created_at = datetime(2026, 11, 1)
+    db.session.commit()
+    ends = datetime(2026, 11, 22, 4, 0)  # Sunday 12:00 local
+    real = missed.occurrences_on
+
+    def the_other_worker_first(round_arg, day, tz):
+        if day.isoformat() == "2026-11-22":
+            with db.engine.begin() as other:
+                other.execute(PatrolLog.__table__.insert().values(
+                    site_id=site.id, round_id=round_.id, local_date=day, window_position=0, status="missed",
+                    window_starts_at=ends - timedelta(hours=4), window_ends_at=ends))
+        return real(round_arg, day, tz)
+
+    monkeypatch.setattr(missed, "occurrences_on", the_other_worker_first)
+    assert mark_missed(site, datetime(2026, 11, 23, 2, 0), lookback_days=1) == 0
+    monkeypatch.setattr(missed, "occurrences_on", real)
+    assert db.session.scalar(select(PatrolLog.status)) == "missed"
+
+
 def test_round_left_in_progress_is_missed_after_the_grace(estate):
     site, user, cp = estate
     round_ = make_round(site, [cp], [user], windows=[(time(8), time(12))])

@@ -262,7 +262,12 @@ def test_urgent_failure_is_dispatched_at_submit(app, walker, world):
         order = db.session.get(WorkOrder, finding.work_order_id)
         assert order.priority == "urgent" and order.team.code == "engineering"
         assert (order.due_at - order.created_at).total_seconds() == 2 * 3600
-        assert _log(app, world.round_id).score < 1
+        log = _log(app, world.round_id)
+        assert log.score < 1 and finding.log_id == log.id
+        # The answers as submitted, stored for the monthly archive (which no longer counts them)
+        results = dict(db.session.execute(select(Answer.result, func.count()).join(Visit)
+                                          .where(Visit.log_id == log.id).group_by(Answer.result)).all())
+        assert (log.answer_count, log.pass_count, log.fail_count) == (sum(results.values()), results["pass"], 1)
 
 
 def _number_item(items):
