@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from app.audit.services import SYSTEM, record
 from app.extensions import db
+from app.patrols import site_rounds
 from app.patrols.models import PatrolLog, Round
 from app.patrols.schedules import local_today, occurrences_on
 
@@ -36,8 +37,21 @@ def mark_missed(site, now: datetime, lookback_days: int = LOOKBACK_DAYS) -> int:
     return marked
 
 
+def _had_stops(site, round_, occ, today, cache: dict) -> bool:
+    """Whether a site-kept round had stops in this window. Its stops follow what is due day by day and no past day's
+    are kept, so only a window that ended today counts, and only if something was due on its day: a vacant-unit round
+    resting between weekly visits (or a renovation round with no permit live) has missed nothing."""
+    if local_today(site.timezone, occ.ends_at) != today:
+        return False
+    key = (round_.purpose, occ.local_date)
+    if key not in cache:
+        cache[key] = bool(site_rounds.wanted_on(site, round_.purpose, occ.local_date))
+    return cache[key]
+
+
 def _mark(site, rounds, logs, first, lookback_days: int, now: datetime) -> int:
     marked = 0
+    today, had_stops = first + timedelta(days=lookback_days), {}
     for offset in range(lookback_days + 1):
         day = first + timedelta(days=offset)
         for round_ in rounds:
@@ -46,6 +60,8 @@ def _mark(site, rounds, logs, first, lookback_days: int, now: datetime) -> int:
                     continue  # the round did not exist yet
                 log = logs.get((round_.id, day, occ.position))
                 if log is None and now >= occ.ends_at:
+                    if round_.purpose != "patrol" and not _had_stops(site, round_, occ, today, had_stops):
+                        continue
                     log = PatrolLog(site_id=site.id, round_id=round_.id, local_date=day, window_position=occ.position,
                                     window_starts_at=occ.starts_at, window_ends_at=occ.ends_at, status="missed")
                     db.session.add(log)

@@ -46,12 +46,18 @@ def site_round(site, purpose: str, create: bool = True) -> Round | None:
     return round_
 
 
-def refresh(site, purpose: str, now: datetime, day: date | None = None) -> Round | None:
-    """Bring the round's stops in line with what its owner wants today; writes only when something changed."""
-    day = day or local_today(site.timezone, now)
+def wanted_on(site, purpose: str, day: date) -> list[tuple[int, int]]:
+    """The stops the round's owners want on `day` (reads only)."""
     wanted: list[tuple[int, int]] = []
     for _receiver, answer in wanted_stops.send(site, purpose=purpose, day=day):
         wanted.extend(answer or [])
+    return wanted
+
+
+def refresh(site, purpose: str, now: datetime, day: date | None = None) -> Round | None:
+    """Bring the round's stops in line with what its owner wants today; writes only when something changed."""
+    day = day or local_today(site.timezone, now)
+    wanted = wanted_on(site, purpose, day)
     round_ = site_round(site, purpose, create=bool(wanted))
     if round_ is None:
         return None

@@ -14,7 +14,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import selectinload
 
 from app.audit.services import record
-from app.checklists.models import ChecklistTemplate
+from app.checklists.models import ChecklistTemplate, TemplateVersion
 from app.extensions import db
 from app.findings.models import Finding
 from app.patrols import site_rounds
@@ -81,14 +81,18 @@ def apply_log(log: PatrolLog, findings: list[Finding], user, now: datetime) -> N
         Answer.id.in_([f.answer_id for f in findings]))).all()) if findings else {}
     for finding in findings:
         failed_by_visit.setdefault(visit_of_answer[finding.answer_id], []).append(finding)
-    visits = db.session.scalars(select(Visit).where(Visit.log_id == log.id, Visit.checkpoint_id.in_(permits))
-                                .order_by(Visit.id)).all()
+    visits = db.session.execute(select(Visit, TemplateVersion.template_id)
+                                .join(TemplateVersion, TemplateVersion.id == Visit.template_version_id)
+                                .where(Visit.log_id == log.id, Visit.checkpoint_id.in_(permits)).order_by(Visit.id)).all()
+    acceptance = _templates().get(ACCEPTANCE)
     # The site's calendar day now, not the log's: a round started before dawn may still carry yesterday's date.
     today = local_today(log.site.timezone, now)
-    for visit in visits:
+    for visit, template_id in visits:
         permit, failures = permits[visit.checkpoint_id], failed_by_visit.get(visit.id, [])
         if failures:
             issue_for_visit(permit, visit, failures, user, now)
+        elif template_id != acceptance:
+            continue  # a daily site check opened before completion was requested accepts nothing
         elif permit.status == "completion_requested":
             _accept(permit, visit, today, now)
         elif permit.status == "accepted" and permit.recheck_due_on <= today and not unresolved_count(permit.id):

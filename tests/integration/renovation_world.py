@@ -156,7 +156,8 @@ def open_round_for(app, world: World) -> int:
         return round_.id
 
 
-def walk(app, client, world: World, round_id: int, fail: dict[str, str] | None = None, photo: bool = True) -> int:
+def walk(app, client, world: World, round_id: int, fail: dict[str, str] | None = None, photo: bool = True,
+         before_submit=None) -> int:
     """The walker starts today's renovation round, scans every unit on it, answers every item, submits and both sign.
 
     `fail` maps item codes to the note of a failure (with a photo when the item wants one). Returns the log id."""
@@ -190,6 +191,8 @@ def walk(app, client, world: World, round_id: int, fail: dict[str, str] | None =
             answer = client.post(f"/patrol/visits/{visit_id}/items/{item_id}", data=data, content_type="multipart/form-data",
                                  headers={"HX-Request": "true"})
             assert answer.status_code == 200, (code, answer.get_data(as_text=True)[:500])
+    if before_submit is not None:  # something happens at the desk while the walker is still out
+        before_submit()
     submitted = client.post(f"/patrol/logs/{log_id}/submit", data={"csrf_token": token})
     assert submitted.status_code == 303 and "/sign/" in submitted.headers["Location"], submitted.headers.get("Location")
     assert client.post(f"/sign/logs/{log_id}/performed", data={"csrf_token": token, "password": PASSWORD}).status_code == 303

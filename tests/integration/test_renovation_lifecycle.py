@@ -169,3 +169,21 @@ def test_a_recheck_with_a_violation_still_open_does_not_refund(app, client, worl
         permit = db.session.get(RenovationPermit, permit_id)
         assert permit.status == "accepted"  # the notice of the first day is still open
     assert _stops(app, round_id)  # the re-check stays due
+
+
+def test_a_daily_check_under_way_when_completion_is_recorded_is_no_acceptance(app, client, world):
+    """The walker checks the site with the daily checklist; the desk records completion before the log is submitted:
+    the permit waits for the acceptance checklist instead of being accepted on the daily check."""
+    permit_id = approved_permit(app, client, world)
+    round_id = open_round_for(app, world)
+
+    def completion_at_the_desk():
+        desk = app.test_client()
+        sign_in(desk, world.desk)
+        assert post(desk, f"/renovation/{permit_id}/complete").status_code == 303
+
+    walk(app, client, world, round_id, before_submit=completion_at_the_desk)
+    with app.app_context():
+        permit = db.session.get(RenovationPermit, permit_id)
+        assert permit.status == "completion_requested" and permit.acceptance_visit_id is None
+    assert [code for _cp, code in _stops(app, round_id)] == ["renovation_acceptance"]

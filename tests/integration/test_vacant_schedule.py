@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.checklists.models import ChecklistTemplate
 from app.extensions import db
+from app.patrols.missed import mark_missed
 from app.patrols.models import Answer, PatrolLog, Round, RoundCheckpoint, Visit
 from app.patrols.schedules import window_bounds
 from app.patrols.site_rounds import refresh
@@ -154,3 +155,26 @@ def test_the_upkeep_round_follows_the_units_due(ctx, world):
     db.session.commit()
     assert round_.stops == [] and not round_.active  # nothing due: the round rests
     assert world.occupied_id not in _due_ids(world, monday)
+
+
+def test_days_the_upkeep_round_rested_are_not_missed(ctx, world):
+    """Between weekly visits nothing is due and the round has no stops: those days are not missed rounds; the day a
+    visit is due again and nobody goes is."""
+    site, round_ = _site(world), db.session.get(Round, world.round_id)
+    round_.created_at = datetime(YEAR, 1, 1)
+    db.session.commit()
+    monday = date(YEAR, 3, 2)
+    record_visit(world, world.vacant_ids, monday)
+    for offset in range(1, 7):  # a refresh each day (the Today page), each evening after the 08:00–20:00 window
+        refresh(site, "vacant", datetime(YEAR, 3, 2 + offset, 13, 0))
+        db.session.commit()
+        assert not round_.active
+    next_monday = monday + timedelta(days=7)
+    morning = datetime(YEAR, 3, 9, 1, 0)  # 09:00 in Shanghai: due again, the round has its stops
+    refresh(site, "vacant", morning)
+    db.session.commit()
+    assert round_.active
+    assert mark_missed(site, morning) == 0
+    assert mark_missed(site, datetime(YEAR, 3, 9, 13, 0)) == 1  # 21:00: the window passed, nobody went
+    missed = db.session.scalars(select(PatrolLog.local_date).where(PatrolLog.status == "missed")).all()
+    assert missed == [next_monday]
