@@ -14,6 +14,7 @@ from app.validation import clean_text
 from app.patrols.errors import PatrolError
 from app.work_orders.models import PRIORITIES, Team, WorkOrder
 from app.work_orders.services import OPEN_STATUSES, due_at, team_for_category
+from app.patrols.schedules import local_today
 
 HISTORY_DAYS = 90
 
@@ -53,7 +54,7 @@ def approve(finding: Finding, user, now: datetime, team_code: str | None = None,
         record("finding_approved", finding, actor=user, work_order=order.number)
         db.session.commit()
         return order
-    order = WorkOrder(site_id=finding.site_id, number=next_number(finding.site_id, "work_order", now.year, "GD"),
+    order = WorkOrder(site_id=finding.site_id, number=next_number(finding.site_id, "work_order", local_today(finding.site.timezone, now).year, "GD"),
                       team_id=team.id, checkpoint_id=finding.checkpoint_id, item_code=finding.item_code, item_id=item.id,
                       title=item.text_zh[:200], description=finding.problem, priority=priority,
                       due_at=due_at(finding.site, priority, now), created_at=now, created_by_id=user.id)

@@ -75,7 +75,7 @@ def request_cleaning(unit: Unit, site, user, note: str | None, now: datetime) ->
         WorkOrder.status.in_(OPEN_STATUSES)).limit(1))
     if open_order is not None:
         raise VacancyError(_("A cleaning task for this unit is already open: %(number)s.", number=open_order), 409)
-    order = WorkOrder(site_id=site.id, number=next_number(site.id, "work_order", now.year, "GD"), team_id=team.id,
+    order = WorkOrder(site_id=site.id, number=next_number(site.id, "work_order", local_today(site.timezone, now).year, "GD"), team_id=team.id,
                       checkpoint_id=unit.checkpoint_id, item_code=CLEANING_ITEM, title=f"空置房清洁：{unit.label('zh')}"[:200],
                       description=note or None, priority="minor", due_at=due_at(site, "minor", now), created_at=now,
                       created_by_id=user.id)

@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 
 from app.extensions import db
 from app.work_orders.models import Team, WorkOrder
+from app.patrols.schedules import local_today
 
 # Which team takes a failed item of each category (DESIGN §5); a supervisor may change it.
 CATEGORY_TEAM = {
@@ -60,7 +61,7 @@ def dispatch_urgent(finding, answer, now: datetime, description: str | None = No
         or db.session.scalar(select(Team).where(Team.site_id == site.id).order_by(Team.id).limit(1))
     if team is None:  # a site without teams cannot dispatch; the finding stays open at the top of the queue
         return None
-    order = WorkOrder(site_id=site.id, number=next_number(site.id, "work_order", now.year, "GD"), team_id=team.id,
+    order = WorkOrder(site_id=site.id, number=next_number(site.id, "work_order", local_today(site.timezone, now).year, "GD"), team_id=team.id,
                       checkpoint_id=finding.checkpoint_id, item_code=item.code, item_id=item.id, title=item.text_zh[:200],
                       description=description or answer.note, priority="urgent", due_at=due_at(site, "urgent", now), created_at=now)
     db.session.add(order)

@@ -188,3 +188,11 @@ def test_an_urgent_finding_cannot_merge_into_its_own_order(app, findings):
         with pytest.raises(PatrolError):
             merge(twin, _super(app), NOW)
         assert db.session.get(WorkOrder, order.id).repeat_count == 1
+
+
+def test_an_order_made_after_midnight_on_new_years_day_is_numbered_in_the_new_year(app, findings):
+    """Numbers run per year of the site's calendar: 01:00 on 1 January in Shanghai is still 31 December in UTC."""
+    with app.app_context():
+        finding = db.session.get(Finding, findings[0])
+        order = approve(finding, _super(app), datetime(2026, 12, 31, 17, 0))
+        assert "2027" in order.number and "2026" not in order.number
