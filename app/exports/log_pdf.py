@@ -1,19 +1,18 @@
 """One patrol log as an A4 PDF: its facts, every checkpoint and answer with photo thumbnails, signatures, corrections."""
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from app.exports.formatting import local_text, number_text, record_labels, score_text, window_text
 from app.exports.log_record import LogRecord
-from app.exports.pdf_common import build_pdf, content_width, fitted_widths, para, record_table, site_frame
+from app.exports.pdf_common import (build_pdf, content_width, facts_table, fitted_widths, para, photo_thumbs,
+                                    record_table, site_frame)
 from app.exports import wording as w
-from app.photos.storage import absolute
 
 PAGE = A4
 WIDTH = content_width(PAGE)
@@ -56,23 +55,7 @@ def _facts(record: LogRecord, labels, tz: str) -> Table:
         (w.LOG_FACTS["started"], local_text(log.started_at, tz)), (w.LOG_FACTS["submitted"], local_text(log.submitted_at, tz)),
         (w.LOG_FACTS["score"], score_text(record.score)), (w.LOG_FACTS["failures"], str(record.failures)),
     ]
-    rows = [[para(a, 9), para(b, 9), para(c, 9), para(d, 9)] for (a, b), (c, d) in zip(pairs[::2], pairs[1::2])]
-    table = Table(rows, colWidths=fitted_widths((60, 150, 60, 150), WIDTH))
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9aa5a1")),
-                               ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eef2f1")),
-                               ("BACKGROUND", (2, 0), (2, -1), colors.HexColor("#eef2f1"))]))
-    return table
-
-
-def _thumbs(answer) -> list:
-    cells = []
-    for photo in answer.photos:
-        path = absolute(photo.thumb_path)
-        if not os.path.exists(path):
-            cells.append(para(w.PHOTO_MISSING, 7))
-            continue
-        cells.append(Image(path, width=THUMB_W, height=THUMB_W * photo.height / photo.width))
-    return cells
+    return facts_table(pairs, 60, WIDTH)
 
 
 def _answer_cell(record: LogRecord, answer, results) -> list:
@@ -99,7 +82,7 @@ def _visit(record: LogRecord, visit, labels, tz: str) -> list:
         extras.append(w.ACCURACY.format(metres=round(visit.accuracy_m)))
     extras += [labels["visit_flag"].get(flag, flag) for flag in (visit.flags or "").split(",") if flag]
     rows = [[str(n), para(f"{answer.item.code} {answer.item.text_zh}", 7.5), _result(record, answer, results),
-             _answer_cell(record, answer, results), _thumbs(answer)]
+             _answer_cell(record, answer, results), photo_thumbs(answer, THUMB_W, w.PHOTO_MISSING)]
             for n, answer in enumerate(visit.answers, start=1)]
     title = [para(f"{visit.checkpoint.code}  {visit.checkpoint.name_zh}", 10),
              para(w.LIST_SEP.join([line, *extras]), 7.5, textColor=colors.HexColor("#444444"))]

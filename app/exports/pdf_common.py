@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import io
+import os
 from functools import lru_cache
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -13,10 +14,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, TableStyle
+from reportlab.platypus import Image, LongTable, Paragraph, SimpleDocTemplate, Table, TableStyle
 
 from app.exports.formatting import local_text
 from app.exports.wording import DETAIL_SEP, PAGE_OF, PRINTED_AT
+from app.photos.storage import absolute
 
 CJK = "STSong-Light"  # reportlab's built-in CID font: PDF viewers supply the glyphs, no font file needed
 MARGIN = 10 * mm
@@ -191,3 +193,25 @@ def record_table(header: Sequence[str], rows: list[list], widths: list[float], s
         ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
     ]))
     return table
+
+
+def facts_table(pairs: list[tuple[str, str]], label_width: float, total: float) -> Table:
+    """A record's facts as a grid of label/value pairs, two pairs a row, the labels shaded."""
+    rows = [[para(a, 9), para(b, 9), para(c, 9), para(d, 9)] for (a, b), (c, d) in zip(pairs[::2], pairs[1::2])]
+    table = Table(rows, colWidths=fitted_widths((label_width, 150, label_width, 150), total))
+    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9aa5a1")),
+                               ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eef2f1")),
+                               ("BACKGROUND", (2, 0), (2, -1), colors.HexColor("#eef2f1"))]))
+    return table
+
+
+def photo_thumbs(answer, width: float, missing: str) -> list:
+    """The answer's photo thumbnails at `width`; a file gone from the disk prints `missing` in its place."""
+    cells = []
+    for photo in answer.photos:
+        path = absolute(photo.thumb_path)
+        if os.path.exists(path):
+            cells.append(Image(path, width=width, height=width * photo.height / photo.width))
+        else:
+            cells.append(para(missing, 7))
+    return cells

@@ -2,17 +2,16 @@
 notes, photo thumbnails, the deadline and places to sign. Like the other paper records its wording is fixed here."""
 from __future__ import annotations
 
-import os
 from datetime import datetime
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
-from reportlab.platypus import Image, Spacer, Table, TableStyle
+from reportlab.platypus import Spacer, Table, TableStyle
 
 from app.exports.formatting import local_text
-from app.exports.pdf_common import build_pdf, content_width, fitted_widths, para, record_table, site_frame
-from app.photos.storage import absolute
+from app.exports.pdf_common import (build_pdf, content_width, facts_table, fitted_widths, para, photo_thumbs,
+                                    record_table, site_frame)
 
 PAGE = A4
 WIDTH = content_width(PAGE)
@@ -40,23 +39,7 @@ def _facts(notice, tz: str) -> Table:
         ("现场负责人", f"{permit.contractor_person} {permit.contractor_phone}"), ("违章程度", SEVERITY[notice.severity]),
         ("整改期限", notice.deadline.isoformat()), ("状态", STATUS[notice.status]),
     ]
-    rows = [[para(a, 9), para(b, 9), para(c, 9), para(d, 9)] for (a, b), (c, d) in zip(pairs[::2], pairs[1::2])]
-    table = Table(rows, colWidths=fitted_widths((55, 150, 55, 150), WIDTH))
-    table.setStyle(TableStyle([("GRID", (0, 0), (-1, -1), 0.25, colors.HexColor("#9aa5a1")),
-                               ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#eef2f1")),
-                               ("BACKGROUND", (2, 0), (2, -1), colors.HexColor("#eef2f1"))]))
-    return table
-
-
-def _thumbs(answer) -> list:
-    cells = []
-    for photo in answer.photos:
-        path = absolute(photo.thumb_path)
-        if os.path.exists(path):
-            cells.append(Image(path, width=THUMB_W, height=THUMB_W * photo.height / photo.width))
-        else:
-            cells.append(para(PHOTO_MISSING, 7))
-    return cells
+    return facts_table(pairs, 55, WIDTH)
 
 
 def _items(notice) -> Table:
@@ -64,7 +47,7 @@ def _items(notice) -> Table:
     for number, finding in enumerate(notice.findings, start=1):
         answer = finding.answer
         rows.append([str(number), para(f"{answer.item.code} {answer.item.text_zh}", 8.5),
-                     para(finding.problem or "", 8.5), _thumbs(answer)])
+                     para(finding.problem or "", 8.5), photo_thumbs(answer, THUMB_W, PHOTO_MISSING)])
     return record_table(ITEM_COLUMNS, rows, fitted_widths(ITEM_WEIGHTS, WIDTH), size=8.5)
 
 
