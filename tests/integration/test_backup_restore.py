@@ -12,7 +12,6 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, inspect, select
 
-from app import create_app
 from app.audit.chain import seal_pending, verify_chain
 from app.audit.models import AuditEvent
 from app.audit.services import record
@@ -21,40 +20,17 @@ from app.extensions import db
 from app.patrols.models import PatrolLog
 from app.photos.models import Photo
 from app.photos.storage import store_image
-from tests.conftest import PG_URL
+from tests.scratch_db import scratch_instance
 from tests.factories import make_site, make_user
 
 NOON_SHANGHAI = datetime(2026, 11, 20, 4, 0)
 
 
-def _database_url(tmp_path: Path) -> str:
-    """An empty database of its own: a new SQLite file, or a fresh PostgreSQL database beside the suite's."""
-    if not PG_URL:
-        return f"sqlite:///{tmp_path / 'restored.sqlite'}"
-    import psycopg
-
-    plain = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    name = plain.rsplit("/", 1)[1].split("?")[0] + "_restore"
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
-    return plain.rsplit("/", 1)[0] + "/" + name
-
-
 @pytest.fixture
 def empty_instance(tmp_path):
     """A second instance of the app on an empty database and an empty upload folder."""
-    url = _database_url(tmp_path)
-    instance = create_app({"TESTING": True, "SECRET_KEY": "restore-test", "SQLALCHEMY_DATABASE_URI": url,
-                           "UPLOAD_DIR": str(tmp_path / "restored-uploads")})
-    yield instance
-    with instance.app_context():
-        db.engine.dispose()
-    if PG_URL:
-        import psycopg
-
-        with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {url.rsplit('/', 1)[1]} WITH (FORCE)")
+    with scratch_instance(tmp_path, "restore", uploads="restored-uploads") as instance:
+        yield instance
 
 
 def _backup(app, tmp_path) -> Path:

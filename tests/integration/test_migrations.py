@@ -8,38 +8,14 @@ from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
 from sqlalchemy import inspect
 
-from app import create_app
 from app.extensions import db
-from tests.conftest import PG_URL
-
-MIGRATION_DB = "test_migrations"
-
-
-def _scratch_url(tmp_path) -> str:
-    """A database of its own, so the suite's schema is left alone."""
-    if not PG_URL:
-        return f"sqlite:///{tmp_path / 'migrations.sqlite'}"
-    import psycopg
-
-    plain = PG_URL.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {MIGRATION_DB}")
-        conn.execute(f"CREATE DATABASE {MIGRATION_DB}")
-    return plain.rsplit("/", 1)[0] + "/" + MIGRATION_DB
-
+from tests.scratch_db import scratch_instance
 
 @pytest.fixture
 def scratch_app(tmp_path):
-    app = create_app({"TESTING": True, "SECRET_KEY": "x", "SQLALCHEMY_DATABASE_URI": _scratch_url(tmp_path),
-                      "UPLOAD_DIR": str(tmp_path / "uploads")})
-    yield app
-    with app.app_context():
-        db.engine.dispose()
-    if PG_URL:
-        import psycopg
-
-        with psycopg.connect(PG_URL.replace("postgresql+psycopg://", "postgresql://"), autocommit=True) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {MIGRATION_DB}")
+    """A database of its own, so the suite's schema is left alone."""
+    with scratch_instance(tmp_path, "migrations") as app:
+        yield app
 
 
 def _tables(app) -> set[str]:
